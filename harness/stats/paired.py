@@ -1,0 +1,180 @@
+"""Paired comparison of two runs on the same questions, multiple-testing corrections and power.
+
+`a` is the baseline, `b` the candidate: arrays aligned by question (per-question means when there are several
+epochs). Every difference is b - a. These are the building blocks of `harness compare` / `harness regress`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from harness.stats.uncertainty import MetricSummary, bootstrap_ci, clustered_stderr
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Mean difference b - a with its paired standard error, CI and two-sided p-value."""
+
+    n: int
+    mean_a: float
+    mean_b: float
+    diff: float
+    stderr: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Exact McNemar test. b01: questions a got wrong and b got right; b10: a right, b wrong."""
+
+    b01: int
+    b10: int
+    p_value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PermutationResult:
+    """Sign-flip permutation test of mean(b - a) = 0."""
+
+    n: int
+    diff: float
+    p_value: float
+    n_resamples: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _aligned(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(a, dtype=float).reshape(-1)
+    y = np.asarray(b, dtype=float).reshape(-1)
+    if x.shape != y.shape:
+        raise ValueError(f"a ({x.size}) and b ({y.size}) must be aligned arrays of the same length")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("a and b must be finite (score errored questions explicitly instead of dropping them)")
+    return x, y
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95,
+                      clusters: Sequence[str] | None = None) -> PairedResult:
+    """Paired t (scipy.stats.ttest_rel(b, a)), or a CR1 cluster-robust t with G-1 df on the differences."""
+    from scipy import stats
+
+    x, y = _aligned(a, b)
+    n = int(x.size)
+    nan = float("nan")
+    if n == 0:
+        return PairedResult(0, nan, nan, nan, nan, nan, nan, nan, "none")
+    d = y - x
+    diff = float(d.mean())
+    mean_a, mean_b = float(x.mean()), float(y.mean())
+    if clusters is not None:
+        if len(clusters) != n:
+            raise ValueError(f"clusters ({len(clusters)}) and a ({n}) differ in length")
+        g = len(set(map(str, clusters)))
+        if g >= 2:
+            se = clustered_stderr(d, clusters)
+            q = float(stats.t.ppf(0.5 + confidence / 2, g - 1))
+            p = float(2 * stats.t.sf(abs(diff) / se, g - 1)) if se > 0 else (1.0 if diff == 0 else 0.0)
+            return PairedResult(n, mean_a, mean_b, diff, se, diff - q * se, diff + q * se, p, "paired-cluster-CR1-t")
+    if n < 2:
+        return PairedResult(n, mean_a, mean_b, diff, nan, nan, nan, nan, "none")
+    se = float(d.std(ddof=1) / math.sqrt(n))
+    if se == 0.0:
+        # All differences equal: no sampling variability to test against.
+        return PairedResult(n, mean_a, mean_b, diff, 0.0, diff, diff, 1.0 if diff == 0 else 0.0, "paired-t")
+    res = stats.ttest_rel(y, x)
+    q = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
+    return PairedResult(n, mean_a, mean_b, diff, se, diff - q * se, diff + q * se, float(res.pvalue), "paired-t")
+
+
+def paired_bootstrap(a: Sequence[float], b: Sequence[float], n_resamples: int = 10000, seed: int = 0,
+                     confidence: float = 0.95) -> MetricSummary:
+    """Seeded paired bootstrap of mean(b) - mean(a) (questions resampled jointly; BCa, percentile fallback)."""
+    x, y = _aligned(a, b)
+    return bootstrap_ci((x, y), lambda u, v, axis=-1: np.mean(v, axis=axis) - np.mean(u, axis=axis),
+                        n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+def mcnemar_exact(a: Sequence[float], b: Sequence[float]) -> McNemarResult:
+    """Exact McNemar test for binary scores, one sample per question (statsmodels, exact binomial on b01 vs b10)."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    x, y = _aligned(a, b)
+    if not (np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all()):
+        raise ValueError("mcnemar_exact needs binary (0/1) scores; use paired_difference or permutation_test")
+    n11 = int(((x == 1) & (y == 1)).sum())
+    n10 = int(((x == 1) & (y == 0)).sum())
+    n01 = int(((x == 0) & (y == 1)).sum())
+    n00 = int(((x == 0) & (y == 0)).sum())
+    if n01 + n10 == 0:
+        return McNemarResult(b01=0, b10=0, p_value=1.0)
+    res = mcnemar([[n11, n10], [n01, n00]], exact=True)
+    return McNemarResult(b01=n01, b10=n10, p_value=float(res.pvalue))
+
+
+def permutation_test(a: Sequence[float], b: Sequence[float], n_resamples: int = 10000,
+                     seed: int = 0) -> PermutationResult:
+    """Two-sided sign-flip permutation test on d = b - a (scipy.stats.permutation_test, 'samples' type).
+
+    With n <= 13 questions all 2^n sign patterns are enumerated (exact); otherwise `n_resamples` seeded draws.
+    """
+    from scipy import stats
+
+    x, y = _aligned(a, b)
+    d = y - x
+    n = int(d.size)
+    if n == 0:
+        return PermutationResult(0, float("nan"), float("nan"), 0)
+    res = stats.permutation_test((d,), lambda v, axis=-1: np.mean(v, axis=axis), permutation_type="samples",
+                                 vectorized=True, n_resamples=n_resamples, alternative="two-sided",
+                                 rng=np.random.default_rng(seed))
+    return PermutationResult(n, float(d.mean()), float(min(1.0, res.pvalue)), n_resamples)
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm step-down adjusted p-values (family-wise error rate, any dependence)."""
+    from statsmodels.stats.multitest import multipletests
+
+    if len(pvalues) == 0:
+        return []
+    return [float(p) for p in multipletests(np.asarray(pvalues, dtype=float), method="holm")[1]]
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (false discovery rate, independent or positively dependent tests)."""
+    from statsmodels.stats.multitest import multipletests
+
+    if len(pvalues) == 0:
+        return []
+    return [float(p) for p in multipletests(np.asarray(pvalues, dtype=float), method="fdr_bh")[1]]
+
+
+def minimum_detectable_effect(n: int, sd_diff: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Smallest true mean difference a two-sided paired t test at level alpha detects with the given power.
+
+    Solved with statsmodels TTestPower (noncentral t), so it is exact for small n; for large n it approaches
+    (z_{1-alpha/2} + z_power)·sd_diff/sqrt(n). Plan with sd_diff from an A/A or earlier paired run.
+    """
+    from statsmodels.stats.power import TTestPower
+
+    if n < 2:
+        return float("inf")
+    if sd_diff <= 0:
+        return 0.0
+    effect = TTestPower().solve_power(effect_size=None, nobs=n, alpha=alpha, power=power, alternative="two-sided")
+    return float(effect) * sd_diff
