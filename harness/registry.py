@@ -70,7 +70,14 @@ def _load(group: str, builtin_modules: tuple[str, ...], key: str) -> None:
         return
     _loaded[key] = True
     for module in builtin_modules:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name != module:  # a missing dependency inside the module is a real error
+                raise
+            import warnings
+
+            warnings.warn(f"harness: built-in module {module} is missing from this installation", stacklevel=2)
     for ep in entry_points(group=group):
         try:
             obj = ep.load()

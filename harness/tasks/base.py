@@ -81,6 +81,10 @@ class Task(ABC):
     def score(self, sample: Sample, output: ModelOutput) -> Score:
         """Score one output against the sample's target. Must not raise for bad model output."""
 
+    async def ascore(self, sample: Sample, output: ModelOutput) -> Score:
+        """Async scoring; tasks that execute code in a sandbox override this so the event loop keeps running."""
+        return self.score(sample, output)
+
     def extract_answer(self, text: str) -> str | None:
         """The answer a method such as self-consistency votes on; None when nothing can be extracted."""
         return None
