@@ -129,9 +129,15 @@ def _locate_folder(opts: RunOptions, prep: _Prepared) -> tuple[RunFolder, bool]:
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     run_id = f"{stamp}-{prep.task.name}-{parse_spec(opts.model).slug()}-{prep.spec_hash[:8]}"
-    path = opts.output / run_id
-    path.mkdir(parents=True, exist_ok=False)
-    return RunFolder(path), False
+    opts.output.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):  # two runs of one spec in the same second get -2, -3 ...
+        path = opts.output / (run_id if attempt == 1 else f"{run_id}-{attempt}")
+        try:
+            path.mkdir()
+            return RunFolder(path), False
+        except FileExistsError:
+            continue
+    raise UserError(f"cannot create a run folder for {run_id} in {opts.output}")
 
 
 def run_task(opts: RunOptions) -> Path:
@@ -175,13 +181,24 @@ def run_task(opts: RunOptions) -> Path:
                         f"or --resume {folder.run_id}") from None
     t_gen = time.monotonic()
     record["model"]["describe"] = describe
-    finalize(folder, prep, record)
+    metrics = finalize(folder, prep, record)
     record["finished_at"] = _now()
     record["status"] = "complete"
     record["timings"] = {"prepare_s": round(t_load - t_start, 3), "generate_s": round(t_gen - t_load, 3),
                          "finalize_s": round(time.monotonic() - t_gen, 3)}
     folder.write_run(record)
+    if metrics["n_samples"] == 0 and metrics["error_rate"] == 1.0:
+        raise UserError(f"every request failed (results kept in {folder.path}); first error: {_first_error(folder)}")
     return folder.path
+
+
+def _first_error(folder: RunFolder) -> str:
+    from harness.store import journal
+
+    for row in journal.read(folder.journal_path).values():
+        if row.get("error"):
+            return str(row["error"])
+    return "unknown"
 
 
 def finalize(folder: RunFolder, prep: _Prepared, record: dict[str, Any]) -> dict[str, Any]:

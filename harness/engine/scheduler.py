@@ -127,7 +127,7 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
             else:
                 state["failed_in_a_row"] += 1
                 state["last_error"] = error or ""
-                if state["ok"] == 0 and state["failed_in_a_row"] >= min(_FAIL_FAST_AFTER, len(pending)):
+                if state["ok"] == 0 and state["failed_in_a_row"] >= _FAIL_FAST_AFTER:
                     raise UserError(f"model {opts.model} failed {state['failed_in_a_row']} requests in a row and "
                                     f"answered none: {state['last_error']}")
             jour.append(build_row(folder.run_id, task.name, opts.model, sample, epoch,
