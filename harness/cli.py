@@ -130,10 +130,9 @@ def models() -> None:
 def data_pull(names: Annotated[list[str], typer.Argument(metavar="TASK...", help="Tasks to prefetch.")]) -> None:
     """Download tasks' hub datasets at their pinned revisions (needs network) for offline runs."""
     from harness.registry import create_task
-    from harness.tasks.data import pull
 
     for name in names:
-        path = pull(create_task(name))
+        path = create_task(name).pull()
         typer.echo(f"{name}: {path}")
 
 

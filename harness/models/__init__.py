@@ -8,5 +8,7 @@ BUILTIN_MODEL_MODULES: tuple[str, ...] = (
     "harness.models.hf",
     "harness.models.gold",
     "harness.models.replay",
+    "harness.models.pynguin_adapter",
     "harness.models.methods.self_consistency",
+    "harness.models.methods.best_of_n",
 )

@@ -65,6 +65,12 @@ class Task(ABC):
             return None
         return Path(inspect.getfile(type(self))).parent / self.source.sample_file
 
+    def pull(self) -> Path:
+        """Prefetch the task's data for offline runs (`harness data pull`). Default: the pinned hub split."""
+        from harness.tasks.data import pull_hub
+
+        return pull_hub(self)
+
     # --- solving ----------------------------------------------------------------------------------------------
     @abstractmethod
     def prompt(self, sample: Sample) -> list[dict[str, Any]]:

@@ -87,7 +87,7 @@ def load_task_rows(task: Task, data: str | None) -> tuple[list[dict[str, Any]], 
     }
 
 
-def pull(task: Task) -> Path:
+def pull_hub(task: Task) -> Path:
     """Download the task's hub split at its pinned revision into the harness data folder (needs network)."""
     source = task.source
     if source.hub_id is None:
