@@ -1,0 +1,133 @@
+"""A server subprocess that never outlives the harness: own process group, log file, health wait, clean stop.
+
+The server runs in a new session (process group) so one signal reaches it and every worker it spawned. It is
+stopped by `stop()` (SIGTERM, then SIGKILL to the group), by an atexit hook (normal exit, Ctrl-C) and, on Linux,
+by PR_SET_PDEATHSIG when the harness itself dies without running any Python (SIGKILL, OOM).
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ctypes.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+_live: dict[int, ServerProcess] = {}
+_live_lock = threading.Lock()
+
+PR_SET_PDEATHSIG = 1
+
+
+def _pdeathsig_hook() -> object | None:
+    """A preexec function asking the kernel to SIGTERM the child when its parent dies (Linux only).
+
+    The libc function is resolved here, before fork, so the child only makes one foreign call.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    sig = int(signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0)
+
+    return hook
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    def __init__(self, cmd: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None) -> None:
+        self.cmd = list(cmd)
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "ab")
+        self._log.write(("$ " + " ".join(self.cmd) + "\n").encode())
+        self._log.flush()
+        hook = _pdeathsig_hook()
+        self.proc = subprocess.Popen(
+            self.cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+            preexec_fn=hook,  # type: ignore[arg-type]
+        )
+        with _live_lock:
+            _live[self.proc.pid] = self
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def exit_code(self) -> int | None:
+        return self.proc.poll()
+
+    def log_tail(self, lines: int = 25) -> str:
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 64_000))
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def stop(self, grace_s: float = 20.0) -> None:
+        """SIGTERM the server (it stops its own workers), wait, then SIGKILL whatever is left in its group."""
+        proc = self.proc
+        if proc.poll() is None:
+            try:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                pass
+            except ProcessLookupError:
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # stragglers: engine workers that outlived the API process
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        with _live_lock:
+            _live.pop(proc.pid, None)
+        if not self._log.closed:
+            self._log.close()
+
+
+def _wait_group_gone(pgid: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _live_lock:
+        servers = list(_live.values())
+    for server in servers:
+        server.stop(grace_s=10.0)
+        _wait_group_gone(server.pid, 5.0)
