@@ -75,13 +75,13 @@ def forecast(
     if n_bootstrap < 0:
         raise UserError("--n-bootstrap must be >= 0")
     data = load_attempts(attempts)
+    if estimator == "combinatorial" and max(budgets) > min(data.n):
+        raise UserError(f"--estimator combinatorial only covers N <= {min(data.n)} (the smallest per-query budget)")
     try:
         result = saber_forecast(data.k, data.n, budgets, estimator=estimator, target=target,
                                 n_bootstrap=n_bootstrap, seed=seed)
     except ValueError as e:
         raise UserError(f"{attempts}: {e}") from e
-    if estimator == "combinatorial" and max(budgets) > result.n_min:
-        raise UserError(f"--estimator combinatorial only covers N <= {result.n_min} (the smallest per-query budget)")
 
     folder, stem = _outputs(attempts, out)
     png, svg, js = folder / f"{stem}.png", folder / f"{stem}.svg", folder / f"{stem}.json"
