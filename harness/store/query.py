@@ -110,6 +110,10 @@ def read_run_info(path: Path, key: int) -> RunInfo:
     summary = (metrics.get("metrics") or {}).get(primary) or {}
     source = record.get("source") or {}
     spec = str(model.get("spec") or metrics.get("model") or "?")
+    suite = record.get("suite") if isinstance(record.get("suite"), dict) else {}
+    label = _model_label(spec, model.get("method"))
+    if suite.get("variant"):
+        label += f" [{suite['variant']}]"  # suite variants of one model are different leaderboard rows
     return RunInfo(
         key=key,
         path=str(path),
@@ -119,7 +123,7 @@ def read_run_info(path: Path, key: int) -> RunInfo:
         task=str(task.get("name") or metrics.get("task") or "?"),
         task_version=str(task.get("version") if task.get("version") is not None else "?"),
         content_hash=str(task.get("content_hash") or ""),
-        model=_model_label(spec, model.get("method")),
+        model=label,
         model_spec=spec,
         method=model.get("method") if isinstance(model.get("method"), str) or model.get("method") is None
         else json.dumps(model.get("method"), sort_keys=True),
