@@ -9,13 +9,13 @@ from harness.stats.saber import estimators as est
 from harness.stats.saber import fit_beta_binomial, query_counts
 from harness.stats.saber.fit import fit_many
 
-saber = pytest.importorskip("saber", reason="saber-risk (the SABER authors' package) is not installed")
 
 CASES = [(0.1, 1.0), (0.3, 5.0), (0.8, 20.0), (0.5, 2.0), (1.2, 4.0)]
 
 
 @pytest.mark.parametrize("alpha,beta", CASES)
 def test_fit_and_predictions_match_saber_risk(alpha: float, beta: float) -> None:
+    saber = pytest.importorskip("saber", reason="saber-risk (the SABER authors' package) is not installed")
     rng = np.random.default_rng([20260130, int(alpha * 10), int(beta)])
     k = rng.binomial(100, rng.beta(alpha, beta, 300))
     d = query_counts(k, 100)
