@@ -87,6 +87,7 @@ def _inline_svg(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"^<\?xml[^>]*>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)  # RDF boilerplate, not needed inline
     return text
 
 
