@@ -136,6 +136,18 @@ def data_pull(names: Annotated[list[str], typer.Argument(metavar="TASK...", help
         typer.echo(f"{name}: {path}")
 
 
+def _register_commands_from_modules() -> None:
+    """Commands whose code lives with their subsystem; imported lazily so `harness --help` stays fast."""
+    from harness.stats.forecast_cli import forecast
+
+    app.command("forecast", help="Forecast best-of-N attack success (SABER ASR@N) from per-attempt outcomes.")(
+        forecast
+    )
+
+
+_register_commands_from_modules()
+
+
 def main() -> None:
     from harness.core.errors import UserError
 
