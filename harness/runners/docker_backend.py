@@ -64,7 +64,11 @@ def docker_client(timeout: float = 60.0) -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise UserError("the docker backend needs the Python package 'docker': pip install 'harness[docker]'") from exc
     kwargs = docker.utils.kwargs_from_env()
-    return docker.APIClient(version="auto", timeout=timeout, max_pool_size=32, **kwargs)
+    try:
+        return docker.APIClient(version="auto", timeout=timeout, max_pool_size=32, **kwargs)
+    except docker.errors.DockerException as exc:
+        where = kwargs.get("base_url") or "unix:///var/run/docker.sock"
+        raise UserError(f"cannot reach the Docker daemon at {where}: start dockerd (see `harness doctor`)") from exc
 
 
 def _is_infra(exc: BaseException) -> bool:

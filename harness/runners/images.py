@@ -208,7 +208,12 @@ def _image_id(api: Any, image: str) -> str | None:
 
 
 def rootfs_cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_ROOTFS_CACHE") or Path.home() / ".cache" / "harness" / "rootfs")
+    """Where exported root filesystems live; must be traversable by the sandbox uid (so not under /root)."""
+    if os.environ.get("HARNESS_ROOTFS_CACHE"):
+        return Path(os.environ["HARNESS_ROOTFS_CACHE"])
+    if os.geteuid() == 0:
+        return Path("/var/cache/harness/rootfs")
+    return Path.home() / ".cache" / "harness" / "rootfs"
 
 
 def export_rootfs(image: str, *, log: Log = lambda _m: None) -> Path:

@@ -28,6 +28,7 @@ from harness.runners.base import Sandbox
 from harness.runners.capture import OutputCapture
 from harness.runners.types import SANDBOX_UID, WORKSPACE, ExecResult, Files, InfraError, Limits
 
+STATUS_FD = "@status-fd@"  # placeholder replaced by the write end of the status pipe
 DEFAULT_PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
 # Host files a host-rooted bwrap sandbox needs (dynamic linker config, users, certificates); nothing else of
 # /etc is visible.
@@ -55,7 +56,7 @@ class ProcessSandbox(Sandbox):
         steps.append("ulimit -c 0")
         if cg is None:  # no cgroup: the per-process address-space cap is the only memory limit available
             steps.append(f"ulimit -v {lim.memory_mb * 1024}")
-            steps.append(f"ulimit -u {lim.pids}")
+            steps.append(f"ulimit -p {lim.pids}")  # dash: -p is RLIMIT_NPROC (per uid!)
         steps.append('exec "$@"')
         return ["/bin/sh", "-c", " && ".join(steps), "sandbox-launcher", *inner]
 
@@ -85,14 +86,22 @@ class ProcessSandbox(Sandbox):
     def _run(self, argv: list[str], env: dict[str, str], cwd: str, lim: Limits, cg: cgroup_v1.Cgroup | None) -> ExecResult:
         capture = OutputCapture(lim.output_tail_bytes, lim.output_limit_bytes)
         drop = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if self._as_root else {}
+        status_r = status_w = -1
+        if STATUS_FD in argv:  # bwrap reports on this pipe whether the sandboxed command really started
+            status_r, status_w = os.pipe()
+            os.set_blocking(status_r, False)
+            argv = [str(status_w) if a == STATUS_FD else a for a in argv]
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                start_new_session=True, close_fds=True, **drop,
+                start_new_session=True, close_fds=True, pass_fds=(status_w,) if status_w >= 0 else (), **drop,
             )
         except OSError as exc:
             raise InfraError(f"could not start the sandbox: {exc}") from exc
+        finally:
+            if status_w >= 0:
+                os.close(status_w)
         timed_out = output_limited = False
         deadline = started + lim.timeout_s
         sel = selectors.DefaultSelector()
@@ -128,6 +137,12 @@ class ProcessSandbox(Sandbox):
         proc.stdout.close()  # type: ignore[union-attr]
         proc.stderr.close()  # type: ignore[union-attr]
         oom = cg.oom_kills() > 0 if cg is not None else False
+        if status_r >= 0:
+            started_ok = self._read_status(status_r)
+            if not started_ok and not (timed_out or output_limited or oom):
+                # bwrap itself failed (bad mount, no user namespaces...): the harness's fault, not the model's.
+                tail = capture.stderr.text().strip().splitlines()[-1:] or [f"exit code {exit_code}"]
+                raise InfraError(f"bubblewrap could not start the sandbox: {tail[0]}")
         if exit_code < 0:  # killed by a signal: report it the shell way (128 + n), like docker does
             exit_code = 128 - exit_code
         return ExecResult(
@@ -135,6 +150,28 @@ class ProcessSandbox(Sandbox):
             oom_killed=oom, output_limited=output_limited, duration_s=duration, stdout_bytes=capture.stdout.total,
             stderr_bytes=capture.stderr.total,
         )
+
+    @staticmethod
+    def _read_status(fd: int) -> bool:
+        """True when bwrap's --json-status-fd said the command was started ({"child-pid": N})."""
+        chunks = []
+        try:
+            while True:
+                data = os.read(fd, 65536)
+                if not data:
+                    break
+                chunks.append(data)
+        except BlockingIOError:
+            pass
+        finally:
+            os.close(fd)
+        for line in b"".join(chunks).decode(errors="replace").splitlines():
+            try:
+                if "child-pid" in json.loads(line):
+                    return True
+            except (ValueError, TypeError):
+                continue
+        return False
 
     def _kill(self, proc: subprocess.Popen, cg: cgroup_v1.Cgroup | None) -> None:
         try:
@@ -186,7 +223,8 @@ class BwrapSandbox(ProcessSandbox):
         return args
 
     def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
-        args = [self.bwrap or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+        args = [self.bwrap or "bwrap", "--json-status-fd", STATUS_FD, "--unshare-all", "--unshare-user",
+                "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         if lim.network:
             args.append("--share-net")
         args += self._root_args()
