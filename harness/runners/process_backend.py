@@ -18,6 +18,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,6 +46,9 @@ class ProcessSandbox(Sandbox):
         self.default_limits = limits or Limits()
         self._slots = threading.BoundedSemaphore(max(1, max_sandboxes))
         self._use_cgroups = cgroup_v1.available()
+        # Cgroup folders of the last executions: each must be gone afterwards (proof nothing survived); tests
+        # and `harness doctor`-style audits read this.
+        self.recent_cgroups: deque[Path] = deque(maxlen=32)
         self._as_root = os.geteuid() == 0
 
     def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
@@ -70,6 +74,8 @@ class ProcessSandbox(Sandbox):
                 ws.populate(workspace, files)
                 try:
                     cg = cgroup_v1.Cgroup(limits) if self._use_cgroups else None
+                    if cg is not None:
+                        self.recent_cgroups.extend(cg.paths.values())
                 except OSError as exc:
                     raise InfraError(f"could not create the sandbox cgroup: {exc}") from exc
                 inner, launch_env, cwd = self._wrap(argv, workspace, limits, env)
