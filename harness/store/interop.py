@@ -119,6 +119,10 @@ def _lm_eval_primary(task_results: dict[str, Any], metric: str | None) -> str:
     return keys[0]
 
 
+def _has_metric(task_results: dict[str, Any], metric: str) -> bool:
+    return any(k == metric or (k.split(",")[0] == metric and "," in k) for k in task_results)
+
+
 def _lm_eval_samples(results_path: Path, task: str, metric_key: str, run_id: str, model: str
                      ) -> list[dict[str, Any]] | None:
     stamp = results_path.stem.removeprefix("results_")
@@ -159,7 +163,8 @@ def _lm_eval_samples(results_path: Path, task: str, metric_key: str, run_id: str
 
 def import_lm_eval(results_json: str | Path, out: str | Path, *, metric: str | None = None,
                    model_label: str | None = None, tasks: list[str] | None = None) -> list[Path]:
-    """One store run per task of an lm-eval results file; returns the run folders."""
+    """One store run per task of an lm-eval results file; returns the run folders. `metric` (`exact_match` or
+    `exact_match,flexible-extract`) applies to the tasks that report it; the others keep their first metric."""
     path = Path(results_json)
     try:
         raw = path.read_bytes()
@@ -177,11 +182,13 @@ def import_lm_eval(results_json: str | Path, out: str | Path, *, metric: str | N
     written = []
     names = [t for t in doc["results"] if tasks is None or t in tasks]
     groups = set(doc.get("groups") or {}) | {g for g, subs in (doc.get("group_subtasks") or {}).items() if subs}
+    if metric and not any(_has_metric(doc["results"][t], metric) for t in names):
+        _lm_eval_primary(doc["results"][names[0]], metric)  # raises, naming the metrics there are
     for task in names:
         if task in groups:
             continue  # a group's aggregate is not a run of its own: its subtasks are imported
         res = doc["results"][task]
-        key = _lm_eval_primary(res, metric)
+        key = _lm_eval_primary(res, metric if metric and _has_metric(res, metric) else None)
         name, _, filt = key.partition(",")
         value = _float(res[key])
         stderr = _float(res.get(f"{name}_stderr,{filt}"))
