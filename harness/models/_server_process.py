@@ -1,8 +1,10 @@
 """A server subprocess that never outlives the harness: own process group, log file, health wait, clean stop.
 
-The server runs in a new session (process group) so one signal reaches it and every worker it spawned. It is
-stopped by `stop()` (SIGTERM, then SIGKILL to the group), by an atexit hook (normal exit, Ctrl-C) and, on Linux,
-by PR_SET_PDEATHSIG when the harness itself dies without running any Python (SIGKILL, OOM).
+The server runs under a small watchdog process that leads a new session (process group), so one signal reaches
+the server and every worker it spawned. On SIGTERM the watchdog asks the server to stop (SIGTERM), waits a grace
+period, then SIGKILLs the whole group. The watchdog gets SIGTERM from `stop()`, from an atexit hook (normal exit,
+Ctrl-C) and, on Linux, from the kernel through PR_SET_PDEATHSIG when the harness dies without running any Python
+(SIGKILL, OOM killer), so a 3 GB vLLM server never outlives the run.
 """
 
 from __future__ import annotations
@@ -24,6 +26,34 @@ _live: dict[int, ServerProcess] = {}
 _live_lock = threading.Lock()
 
 PR_SET_PDEATHSIG = 1
+
+# Runs as `python -c WATCHDOG GRACE_S CMD...`; stdlib only, so any interpreter can run it.
+WATCHDOG = """
+import os, signal, subprocess, sys, time
+grace = float(sys.argv[1])
+proc = subprocess.Popen(sys.argv[2:])
+deadline = None
+def stop(signum, frame):
+    # Only os.kill here: Popen.wait in the main loop holds a lock a handler cannot take.
+    global deadline
+    if deadline is None:
+        deadline = time.monotonic() + grace
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGHUP, stop)
+rc = None
+while rc is None and (deadline is None or time.monotonic() < deadline):
+    try:
+        rc = proc.wait(timeout=0.2)
+    except subprocess.TimeoutExpired:
+        pass
+if deadline is not None:
+    os.killpg(0, signal.SIGKILL)  # workers the server left behind, and this watchdog
+sys.exit(rc)
+"""
 
 
 def _pdeathsig_hook() -> object | None:
@@ -52,8 +82,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class ServerProcess:
-    def __init__(self, cmd: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, cmd: Sequence[str], log_path: Path, env: Mapping[str, str] | None = None, grace_s: float = 20.0
+    ) -> None:
         self.cmd = list(cmd)
+        self.grace_s = grace_s
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
@@ -61,7 +94,7 @@ class ServerProcess:
         self._log.flush()
         hook = _pdeathsig_hook()
         self.proc = subprocess.Popen(
-            self.cmd,
+            [sys.executable, "-c", WATCHDOG, str(grace_s), *self.cmd],
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -89,16 +122,14 @@ class ServerProcess:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
-    def stop(self, grace_s: float = 20.0) -> None:
-        """SIGTERM the server (it stops its own workers), wait, then SIGKILL whatever is left in its group."""
+    def stop(self) -> None:
+        """SIGTERM the watchdog (which stops the server gracefully, then kills its group); SIGKILL as a backstop."""
         proc = self.proc
         if proc.poll() is None:
             try:
                 proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                pass
-            except ProcessLookupError:
+                proc.wait(timeout=self.grace_s + 5)
+            except (subprocess.TimeoutExpired, ProcessLookupError):
                 pass
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # stragglers: engine workers that outlived the API process
@@ -108,6 +139,7 @@ class ServerProcess:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        _wait_group_gone(proc.pid, 5.0)  # killed workers linger briefly as zombies until init reaps them
         with _live_lock:
             _live.pop(proc.pid, None)
         if not self._log.closed:
@@ -129,5 +161,4 @@ def _stop_all() -> None:
     with _live_lock:
         servers = list(_live.values())
     for server in servers:
-        server.stop(grace_s=10.0)
-        _wait_group_gone(server.pid, 5.0)
+        server.stop()

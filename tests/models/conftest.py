@@ -21,3 +21,45 @@ def vllm_python() -> str | None:
     """The vLLM interpreter named by HARNESS_VLLM_PYTHON, if it exists."""
     path = os.environ.get("HARNESS_VLLM_PYTHON")
     return path if path and os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def vllm_interpreter() -> str:
+    python = vllm_python()
+    if python is None:
+        pytest.skip("no vLLM interpreter: run .ci/setup-vllm.sh and export HARNESS_VLLM_PYTHON")
+    return python
+
+
+@pytest.fixture(scope="session")
+def vllm_server(vllm_interpreter: str, tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One real vLLM server for the whole session (each start costs ~35 s and ~3 GB RAM).
+
+    Yields (loop, adapter): the adapter's HTTP session belongs to `loop`, so tests drive it with
+    `loop.run_until_complete(...)`. Teardown checks that no server process survives close().
+    """
+    import asyncio
+
+    python = vllm_interpreter
+    from harness.models.base import AdapterContext
+    from harness.models.vllm_server import VLLMAdapter
+    from harness.registry import create_model
+
+    run_dir = tmp_path_factory.mktemp("vllm-run")
+    adapter = create_model(f"vllm:{tiny_model_dir}?python={python}&dtype=float32&max_model_len=512&timeout=120")
+    assert isinstance(adapter, VLLMAdapter)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(adapter.start(AdapterContext(run_dir=run_dir, max_concurrency=8)))
+    server = adapter.server
+    assert server is not None
+    try:
+        yield loop, adapter
+    finally:
+        loop.run_until_complete(adapter.close())
+        loop.close()
+    try:
+        os.killpg(server.pid, 0)
+        survived = True
+    except ProcessLookupError:
+        survived = False
+    assert not survived, "vLLM server processes survived close()"

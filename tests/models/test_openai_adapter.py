@@ -142,7 +142,7 @@ def test_retries_counted_on_429_with_retry_after_and_500() -> None:
 
 
 def test_timeout_is_retried() -> None:
-    state = FakeServerState(hang_s=5.0)
+    state = FakeServerState(hang_s=1.0)
     state.faults.append("timeout")
 
     async def body(server: FakeOpenAIServer) -> None:
