@@ -362,7 +362,9 @@ def _aggregate(row_cells: dict[str, Cell], task_names: list[str], columns: list[
         return None
     k = len(cs)
     mean = sum(c.mean for c in cs) / k
-    se = math.sqrt(sum(c.stderr**2 for c in cs)) / k
+    # A task's SE, at least what its CI implies: at 0% or 100% the plug-in SE is 0 but the Wilson CI is not.
+    ses = [max(c.stderr, c.half_width / 1.959964 if _finite(c.half_width) else 0.0) for c in cs]
+    se = math.sqrt(sum(x**2 for x in ses)) / k
     cell = Cell(run_id="", mean=mean, ci_low=mean - 1.959964 * se, ci_high=mean + 1.959964 * se, stderr=se,
                 n=sum(c.n for c in cs), ci_method="normal (task SEs in quadrature)",
                 source="+".join(sorted({c.source for c in cs})))
