@@ -322,7 +322,12 @@ class DockerSandbox(Sandbox):
         oom = (oom_before is not None and oom_after is not None and oom_after > oom_before) or (
             oom_before is None and bool(state.get("OOMKilled"))
         )
-        if not state.get("Running", False) and not (flags["timed_out"] or flags["output_limited"] or oom):
+        ours = flags["timed_out"] or flags["output_limited"] or oom
+        if state.get("Running", False) and not ours and (exit_code is None or exit_code >= 128):
+            # Killed by a signal nobody here sent: the command may have killed itself, or the container may
+            # be dying (docker kill, daemon trouble) while inspect still says "running". Ask the container.
+            state = self._settle(c.id)
+        if not state.get("Running", False) and not ours:
             raise InfraError(f"sandbox container {c.id[:12]} died during the command (state: {state.get('Status')})")
         if exit_code is None and not (flags["timed_out"] or flags["output_limited"] or oom):
             raise InfraError("docker returned no exit code for the command")
@@ -355,6 +360,21 @@ class DockerSandbox(Sandbox):
             if _is_infra(exc):
                 return {"Running": False, "Status": f"gone ({exc})"}
             raise
+
+    def _settle(self, cid: str) -> dict[str, Any]:
+        """State after a suspicious signal death: running only if it still answers an exec."""
+        try:
+            code, _ = self._run_exec(cid, ["true"], INIT_USER)
+            if code == 0:
+                return self._state(cid)
+        except Exception as exc:
+            log.debug("liveness exec in %s failed: %s", cid[:12], exc)
+        deadline = time.monotonic() + 3.0
+        state = self._state(cid)
+        while state.get("Running", False) and time.monotonic() < deadline:
+            time.sleep(0.05)
+            state = self._state(cid)
+        return state
 
     def _cleanup(self, c: _Container) -> bool:
         """Kill leftovers and wipe tmpfs; False means the container is not trustworthy for reuse."""

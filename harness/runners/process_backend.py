@@ -29,7 +29,11 @@ from harness.runners.base import Sandbox
 from harness.runners.capture import OutputCapture
 from harness.runners.types import SANDBOX_UID, WORKSPACE, ExecResult, Files, InfraError, Limits
 
-STATUS_FD = "@status-fd@"  # placeholder replaced by the write end of the status pipe
+# Proof that the sandbox was set up: a shell inside it writes one byte to fd 3 (a pipe to the harness) and then
+# execs the command with fd 3 closed. No byte means bwrap itself failed (a harness problem); the command cannot
+# forge that signal in the other direction, so a model cannot pass its own failure off as an infra error.
+STARTED_MARK = "@started-mark@"
+MARK_SHELL = ["/bin/sh", "-c", 'printf S >&3 && exec "$@" 3>&-', "sandbox-start"]
 DEFAULT_PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
 # Host files a host-rooted bwrap sandbox needs (dynamic linker config, users, certificates); nothing else of
 # /etc is visible.
@@ -56,13 +60,16 @@ class ProcessSandbox(Sandbox):
         raise NotImplementedError
 
     def _launcher(self, inner: list[str], lim: Limits, cg: cgroup_v1.Cgroup | None) -> list[str]:
-        steps = [f"echo $$ > {shlex.quote(f)}" for f in (cg.procs_files() if cg else [])]
+        marked = bool(inner) and inner[0] == STARTED_MARK
+        steps = ["exec 3>&0 0</dev/null"] if marked else []  # see STARTED_MARK
+        steps += [f"echo $$ > {shlex.quote(f)}" for f in (cg.procs_files() if cg else [])]
         steps.append("ulimit -c 0")
         if cg is None:  # no cgroup: the per-process address-space cap is the only memory limit available
             steps.append(f"ulimit -v {lim.memory_mb * 1024}")
             steps.append(f"ulimit -p {lim.pids}")  # dash: -p is RLIMIT_NPROC (per uid!)
         steps.append('exec "$@"')
-        return ["/bin/sh", "-c", " && ".join(steps), "sandbox-launcher", *inner]
+        launcher = ["/bin/sh", "-c", " && ".join(steps), "sandbox-launcher", *inner[marked:]]
+        return [STARTED_MARK, *launcher] if marked else launcher
 
     def _exec_once(
         self, argv: list[str], files: Files | None, limits: Limits, collect: Sequence[str], env: dict[str, str]
@@ -93,15 +100,19 @@ class ProcessSandbox(Sandbox):
         capture = OutputCapture(lim.output_tail_bytes, lim.output_limit_bytes)
         drop = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if self._as_root else {}
         status_r = status_w = -1
-        if STATUS_FD in argv:  # bwrap reports on this pipe whether the sandboxed command really started
+        stdin: int = subprocess.DEVNULL
+        if STARTED_MARK in argv:
+            # The launcher gets the pipe's write end as stdin, moves it to fd 3 and reopens stdin on /dev/null
+            # (dash cannot name multi-digit descriptors, so the fd number has to be fixed this way).
             status_r, status_w = os.pipe()
             os.set_blocking(status_r, False)
-            argv = [str(status_w) if a == STATUS_FD else a for a in argv]
+            argv = [a for a in argv if a != STARTED_MARK]
+            stdin = status_w
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                start_new_session=True, close_fds=True, pass_fds=(status_w,) if status_w >= 0 else (), **drop,
+                argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+                start_new_session=True, close_fds=True, **drop,
             )
         except OSError as exc:
             raise InfraError(f"could not start the sandbox: {exc}") from exc
@@ -159,7 +170,7 @@ class ProcessSandbox(Sandbox):
 
     @staticmethod
     def _read_status(fd: int) -> bool:
-        """True when bwrap's --json-status-fd said the command was started ({"child-pid": N})."""
+        """True when the start mark arrived (the sandbox was set up and the command exec'd)."""
         chunks = []
         try:
             while True:
@@ -171,13 +182,7 @@ class ProcessSandbox(Sandbox):
             pass
         finally:
             os.close(fd)
-        for line in b"".join(chunks).decode(errors="replace").splitlines():
-            try:
-                if "child-pid" in json.loads(line):
-                    return True
-            except (ValueError, TypeError):
-                continue
-        return False
+        return b"".join(chunks).startswith(b"S")
 
     def _kill(self, proc: subprocess.Popen, cg: cgroup_v1.Cgroup | None) -> None:
         try:
@@ -229,7 +234,7 @@ class BwrapSandbox(ProcessSandbox):
         return args
 
     def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
-        args = [self.bwrap or "bwrap", "--json-status-fd", STATUS_FD, "--unshare-all", "--unshare-user",
+        args = [STARTED_MARK, self.bwrap or "bwrap", "--unshare-all", "--unshare-user",
                 "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
         if lim.network:
             args.append("--share-net")
@@ -245,7 +250,7 @@ class BwrapSandbox(ProcessSandbox):
                     "PYTHONDONTWRITEBYTECODE": "1", **env}
         for k, v in full_env.items():
             args += ["--setenv", k, v]
-        args += ["--", *argv]
+        args += ["--", *MARK_SHELL, *argv]
         return args, {"PATH": "/usr/bin:/bin"}, "/"
 
 

@@ -1,0 +1,163 @@
+"""Warm-container pool behaviour and the classification of infrastructure failures (retried once)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.core.errors import UserError
+
+from .helpers import QUICK, bwrap_ready, docker_ready
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def docker_ok():
+    reason = docker_ready()
+    if reason:
+        pytest.skip(reason)
+
+
+def test_pool_reuses_containers_with_clean_state(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    with DockerSandbox("python", max_sandboxes=1, limits=QUICK) as sb:
+        first = sb.exec("cat /etc/hostname; echo a > mine; echo b > /tmp/t; echo c > /dev/shm/s", files={"in.txt": "1"})
+        second = sb.exec("cat /etc/hostname; ls -A /workspace /tmp /dev/shm")
+        assert first.ok and second.ok, (first, second)
+        host1, host2 = first.stdout.split()[0], second.stdout.splitlines()[0]
+        assert host1 == host2  # the same warm container served both
+        assert second.stdout.splitlines()[1:] == ["/dev/shm:", "", "/tmp:", "", "/workspace:"]
+
+
+def test_fresh_mode_uses_a_new_container_each_time(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    with DockerSandbox("python", pooled=False, limits=QUICK) as sb:
+        a, b = sb.exec("cat /etc/hostname"), sb.exec("cat /etc/hostname")
+        assert a.ok and b.ok and a.stdout != b.stdout
+
+
+def test_parallelism_is_bounded_by_max_sandboxes(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    script = "import json, time; s = time.time(); time.sleep(1.0); print(json.dumps([s, time.time()]))"
+    with DockerSandbox("python", max_sandboxes=2, limits=QUICK) as sb:
+        results = []
+        threads = [threading.Thread(target=lambda: results.append(sb.exec(["python", "-c", script]))) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        spans = [json.loads(r.stdout) for r in results]
+        assert all(r.ok for r in results)
+        events = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda x: (x[0], x[1]))
+        running = peak = 0
+        for _, delta in events:
+            running += delta
+            peak = max(peak, running)
+        assert peak == 2
+        assert len(sb._idle) <= 2
+
+
+def test_async_exec(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    async def main(sb):
+        return await asyncio.gather(*(sb.aexec(["sh", "-c", f"echo {i}"]) for i in range(4)))
+
+    with DockerSandbox("python", max_sandboxes=2, limits=QUICK) as sb:
+        results = asyncio.run(main(sb))
+    assert [r.stdout for r in results] == [f"{i}\n" for i in range(4)]
+
+
+def test_missing_image_is_an_infra_error_retried_once(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    with DockerSandbox("harness-sandbox/does-not-exist:0", limits=QUICK) as sb:
+        r = sb.exec("true")
+    assert r.exit_code is None and r.attempts == 2 and not r.ok
+    assert "missing" in r.infra_error and "harness sandbox build" in r.infra_error
+
+
+def test_container_dying_mid_run_is_retried_on_a_fresh_one(docker_ok):
+    from harness.runners.docker_backend import LABEL, DockerSandbox
+
+    with DockerSandbox("python", max_sandboxes=1, limits=QUICK) as sb:
+        killed = []
+
+        def kill_first_container():
+            # Kill the container of the first attempt from outside (what a crashing daemon or host OOM does).
+            for _ in range(100):
+                time.sleep(0.1)
+                cs = sb._api.containers(filters={"label": f"{LABEL}.session={sb._session}"})
+                if cs:
+                    sb._api.kill(cs[0]["Id"])
+                    killed.append(cs[0]["Id"])
+                    return
+
+        t = threading.Thread(target=kill_first_container)
+        t.start()
+        r = sb.exec("sleep 2; echo finished")
+        t.join()
+    assert killed
+    assert r.ok and r.stdout == "finished\n" and r.attempts == 2 and r.infra_error is None
+
+
+def test_daemon_down_mid_run_is_an_infra_error(docker_ok):
+    """Simulated outage: the sandbox's API clients are pointed at a socket where no daemon listens."""
+    import docker
+
+    from harness.runners.docker_backend import DockerSandbox
+
+    sb = DockerSandbox("python", limits=QUICK)
+    real = sb._api
+    try:
+        dead = docker.APIClient(base_url="unix:///nonexistent/docker.sock", version="1.41", timeout=2)
+        sb._api = sb._stream_api = dead
+        r = sb.exec("true")
+        assert r.exit_code is None and r.attempts == 2 and "docker" in r.infra_error
+    finally:
+        sb._api = real
+        sb.close()
+
+
+def test_no_daemon_at_all_is_a_user_error(monkeypatch):
+    pytest.importorskip("docker")
+    from harness.runners.docker_backend import DockerSandbox
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(UserError, match="cannot reach the Docker daemon"):
+        DockerSandbox("python")
+
+
+def test_network_request_without_bridge_is_a_user_error(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    with DockerSandbox("python", limits=QUICK) as sb:
+        if sb._bridge_available():
+            r = sb.exec("cat /sys/class/net/eth0/operstate", limits=QUICK.replace(network=True))
+            assert r.ok
+        else:
+            with pytest.raises(UserError, match="bridge"):
+                sb.exec("true", limits=QUICK.replace(network=True))
+
+
+@pytest.mark.bwrap
+def test_bwrap_setup_failure_is_an_infra_error(tmp_path: Path):
+    reason = bwrap_ready()
+    if reason:
+        pytest.skip(reason)
+    from harness.runners.process_backend import BwrapSandbox
+
+    rootfs = tmp_path / "broken-root"
+    (rootfs / "usr").mkdir(parents=True)  # no /workspace mount point, no shell: bwrap itself must fail
+    tmp_path.chmod(0o755)
+    r = BwrapSandbox(rootfs, limits=QUICK).exec(["/bin/sh", "-c", "true"])
+    assert r.exit_code is None and r.attempts == 2 and "bubblewrap could not start" in r.infra_error
