@@ -1,0 +1,168 @@
+"""The BFCL task: one class for every category and group; the official checkers score each item.
+
+Options (`--task-option`):
+- `mode=fc|prompt` (default fc): native function calling (OpenAI `tools`, calls read from Completion.tool_calls) or
+  the official prompting format (system prompt with JSON function docs; replies decoded by the official decoder,
+  which keeps keyword arguments only: `f(1)` decodes to `f()`, as upstream; see docs/tasks/bfcl.md).
+- `web_search=auto|yes|no` (groups only): include web-search items (they need SERPAPI_API_KEY and live pages).
+- `memory=no|yes` (groups only): include memory items (inference is not supported yet; yes is for scoring replays).
+
+Score values per item: `accuracy`, `acc_<category>` (so a group reports each category with its CI), and for
+multi-step items `had_tool_error` and `error_recovery` (NaN when no tool call failed; see recovery.py).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from harness.core import GenerationConfig, ModelOutput, Sample, Score
+from harness.core.errors import UserError
+from harness.tasks.base import DatasetSource, Task
+from harness.tasks.bfcl import categories as cats
+from harness.tasks.bfcl.compat import BFCL_EVAL_VERSION
+
+if TYPE_CHECKING:
+    from harness.models.base import ModelAdapter
+
+MODES = ("fc", "prompt")
+
+
+class BfclTask(Task):
+    categories: ClassVar[list[str]] = []
+    version = "1"
+    source = DatasetSource(url="https://github.com/ShishirPatil/gorilla/tree/main/berkeley-function-call-leaderboard")
+    # BFCL queries models at temperature 0 (BaseHandler's temperature argument in the official generation).
+    default_config = GenerationConfig(temperature=0.0)
+
+    def __init__(self, **options: Any) -> None:
+        mode = str(options.get("mode", "fc"))
+        if mode not in MODES:
+            raise UserError(f"{self.name}: mode={mode!r}; use mode=fc or mode=prompt")
+        web = str(options.get("web_search", "auto"))
+        memory = str(options.get("memory", "no"))
+        if web not in ("auto", "yes", "no") or memory not in ("yes", "no"):
+            raise UserError(f"{self.name}: web_search must be auto|yes|no and memory yes|no")
+        super().__init__(**{**options, "mode": mode, "bfcl_eval_version": BFCL_EVAL_VERSION})
+        self.mode = mode
+        self.active, skipped = self._select(web, memory)
+        if skipped:
+            self.options["skipped_categories"] = skipped
+        self.options["categories"] = list(self.active)
+        self._gold_cache: dict[str, Any] = {}
+
+    def _select(self, web: str, memory: str) -> tuple[list[str], dict[str, str]]:
+        if len(self.categories) == 1:  # a single-category task always runs its category
+            return list(self.categories), {}
+        active, skipped = [], {}
+        for c in self.categories:
+            if c in cats.WEB_SEARCH and (web == "no" or (web == "auto" and not os.environ.get("SERPAPI_API_KEY"))):
+                skipped[c] = "web search needs SERPAPI_API_KEY and live pages (web_search=yes to force)"
+            elif c in cats.MEMORY and memory == "no":
+                skipped[c] = "memory inference needs prerequisite conversations (not supported yet; memory=yes)"
+            else:
+                active.append(c)
+        return active, skipped
+
+    @property
+    def metrics(self) -> tuple[str, ...]:  # type: ignore[override]
+        per_category = tuple(cats.metric_name(c) for c in self.active) if len(self.active) > 1 else ()
+        steps = ("had_tool_error", "error_recovery") if any(cats.is_multi_step(c) for c in self.active) else ()
+        return ("accuracy", *per_category, *steps)
+
+    # --- data -------------------------------------------------------------------------------------------------
+    def load_rows(self, data: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Rows (processed official entries with ground truth) and provenance for run.json."""
+        from harness.tasks.bfcl.data import load_entries
+
+        path = None if data in (None, "sample") else Path(data).expanduser()
+        if path is not None and not path.exists():
+            raise UserError(f"data file not found: {path}")
+        rows, info = load_entries(self.active, path)
+        kind = "bfcl-eval-package" if path is None else ("dir" if path.is_dir() else "file")
+        self.options["data_sha256"] = info["sha256"]
+        return rows, {"kind": kind, "path": str(path.resolve()) if path else None, "bfcl_eval": BFCL_EVAL_VERSION,
+                      **info}
+
+    def pull(self) -> Path:
+        from harness.tasks.bfcl.data import package_data_dir
+
+        return package_data_dir()  # the data ships inside the pinned bfcl-eval wheel
+
+    def to_sample(self, row: dict[str, Any], index: int) -> Sample:
+        category = row.get("category") or cats.category_of(row["id"])
+        first = row["question"][0] if row.get("question") else []
+        return Sample(id=row["id"], input=[dict(m) for m in first], target=row.get("ground_truth"),
+                      metadata={"category": category, "entry": row})
+
+    # --- solving ----------------------------------------------------------------------------------------------
+    def prompt(self, sample: Sample) -> list[dict[str, Any]]:
+        from harness.tasks.bfcl.loop import first_messages
+
+        return first_messages(sample.metadata["entry"], self.mode)
+
+    async def solve(self, sample: Sample, model: ModelAdapter, config: GenerationConfig, epoch: int) -> ModelOutput:
+        from harness.tasks.bfcl import loop
+
+        category = sample.metadata["category"]
+        if category in cats.WEB_SEARCH and not os.environ.get("SERPAPI_API_KEY"):
+            raise UserError("BFCL web search needs SERPAPI_API_KEY (SerpAPI, engine=duckduckgo) and live page "
+                            "fetches; set it, or leave web search out (web_search=no)")
+        if cats.is_multi_step(category):
+            return await loop.solve_multi_turn(self, sample, model, config, epoch, self.mode)
+        return await loop.solve_single_turn(self, sample, model, config, epoch, self.mode)
+
+    # --- scoring ----------------------------------------------------------------------------------------------
+    def score(self, sample: Sample, output: ModelOutput) -> Score:
+        from harness.tasks.bfcl import checkers, recovery
+        from harness.tasks.bfcl.loop import model_result
+
+        category = sample.metadata["category"]
+        if "bfcl_result" in output.metadata:
+            result = output.metadata["bfcl_result"]
+        else:  # an output made elsewhere for a single-turn item
+            result = model_result(output.completions[0], self.mode) if output.completions else ""
+        verdict = checkers.evaluate(sample.metadata["entry"], result, self.mode)
+        value = 1.0 if verdict.valid else 0.0
+        values = {"accuracy": value}
+        if len(self.active) > 1:
+            values[cats.metric_name(category)] = value
+        meta: dict[str, Any] = {"category": category, "error_type": verdict.error_type, **verdict.details}
+        if cats.is_multi_step(category):
+            rec = recovery.recovery(output.metadata.get("bfcl_steps") or [])
+            values["had_tool_error"] = 1.0 if rec.had_error else 0.0
+            values["error_recovery"] = (1.0 if rec.recovered else 0.0) if rec.had_error else math.nan
+            meta["tool_errors"] = rec.errors
+            meta["force_quit"] = bool(output.metadata.get("force_quit"))
+        parse_failure = (verdict.error_type or "").startswith(("ast_decoder:decoder_failed", "relevance_error"))
+        explanation = None if verdict.valid else f"{verdict.error_type}: {_short(verdict.error)}"
+        return Score(values=values, answer=_short(result, 2000), explanation=explanation,
+                     parse_failure=parse_failure, metadata=meta)
+
+    def gold_output(self, sample: Sample) -> str:
+        """Prompting-format reference (the gold adapter returns text); multi-step items answer step by step."""
+        from harness.tasks.bfcl import gold
+
+        entry = sample.metadata["entry"]
+        reference = gold.official_result(entry, "prompt")
+        step = sample.metadata.get("bfcl_step")
+        if not cats.is_multi_step(sample.metadata["category"]):
+            return reference
+        turn, count = step if step is not None else (0, 0)
+        steps = reference[turn] if turn < len(reference) else []
+        return steps[count] if count < len(steps) else ""
+
+    def summarize(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """V4 and V3 summary scores for metrics.json (missing categories: None, i.e. N/A)."""
+        from harness.tasks.bfcl.aggregate import from_metrics
+
+        if len(self.active) == 1:
+            metrics = {"metrics": {cats.metric_name(self.active[0]): metrics.get("metrics", {}).get("accuracy")}}
+        return {"bfcl_summary": from_metrics(metrics), "bfcl_summary_official": from_metrics(metrics, official=True)}
+
+
+def _short(value: Any, limit: int = 500) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
