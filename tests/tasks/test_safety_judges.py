@@ -237,3 +237,20 @@ def test_strongreject_judge_through_chat_and_judge_errors() -> None:
     assert sent["messages"][1]["content"].startswith("Below is an interaction")
     assert sent["temperature"] == 0.0 and "max_tokens" not in sent
     assert score.values["strongreject_score"] == pytest.approx(0.875)
+
+
+def test_judge_is_closed_when_the_run_loop_ends() -> None:
+    """The engine has no task teardown hook; the judge's guard task closes it when asyncio.run finishes."""
+    state = FakeServerState(reply="No")
+    holder: dict[str, Any] = {}
+
+    async def body(server: FakeOpenAIServer) -> None:
+        task = HarmBench(judge=f"openai:cls?api=completions&base_url={server.base_url}")
+        holder["task"] = task
+        await task.solve(HB_SAMPLE, OtherVictim(task), GenerationConfig(), 0)
+        adapter = task._judge._adapter  # type: ignore[union-attr]
+        holder["adapter"] = adapter
+        assert adapter is not None and adapter._session is not None
+
+    _run_with_server(state, body)
+    assert holder["task"]._judge._adapter is None and holder["adapter"]._session is None
