@@ -27,7 +27,11 @@ def vllm_python() -> str | None:
 def vllm_interpreter() -> str:
     python = vllm_python()
     if python is None:
-        pytest.skip("no vLLM interpreter: run .ci/setup-vllm.sh and export HARNESS_VLLM_PYTHON")
+        reason = "no vLLM interpreter: run .ci/setup-vllm.sh and export HARNESS_VLLM_PYTHON"
+        # In CI (HARNESS_REQUIRE_BACKENDS=1, see tests/conftest.py) a missing backend is a failure, not a skip.
+        if os.environ.get("HARNESS_REQUIRE_BACKENDS", "") not in ("", "0", "false"):
+            pytest.fail(f"required backend missing: {reason}")
+        pytest.skip(reason)
     return python
 
 
