@@ -81,3 +81,17 @@ def test_a_failed_item_does_not_stop_the_suite(tmp_path: Path) -> None:
     assert [i.status for i in result.items] == ["failed", "ran"]
     assert "no-such-task" in (result.items[0].error or "")
     assert "1 failed" in result.summary()
+
+
+def test_the_nightly_suite_file_is_valid() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    suite = load_suite(repo / "suites" / "nightly.yaml")
+    assert suite.name == "nightly" and {i.task for i in suite.items} >= {"gsm8k", "aime24"}
+    workflow = (repo / ".github" / "workflows" / "nightly.yml").read_text()
+    import yaml
+
+    jobs = yaml.safe_load(workflow)["jobs"]["nightly"]["steps"]
+    commands = " ".join(s.get("run", "") for s in jobs)
+    for needed in ("harness suite run", "harness regress --baseline", "harness regress --golden",
+                   "harness leaderboard"):
+        assert needed in commands
