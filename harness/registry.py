@@ -73,7 +73,8 @@ def _load(group: str, builtin_modules: tuple[str, ...], key: str) -> None:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as e:
-            if e.name != module:  # a missing dependency inside the module is a real error
+            # The module itself (or its package) is absent: warn. A missing dependency inside it is a real error.
+            if e.name is None or not (module == e.name or module.startswith(e.name + ".")):
                 raise
             import warnings
 

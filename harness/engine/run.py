@@ -63,6 +63,7 @@ def prepare(opts: RunOptions) -> _Prepared:
 
     task = create_task(opts.task, **opts.task_options)
     rows, data_info = load_task_rows(task, opts.data)
+    rows = [row for row in rows if task.keep_row(row)]
     samples: list[Sample] = []
     for i, row in enumerate(rows):
         try:

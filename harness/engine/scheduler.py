@@ -95,8 +95,10 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
     abort: list[BaseException] = []
     try:
         if pending:
-            await model.start(AdapterContext(run_dir=folder.path, base_url=opts.base_url,
-                                             max_concurrency=opts.max_concurrency))
+            ctx = AdapterContext(run_dir=folder.path, base_url=opts.base_url, max_concurrency=opts.max_concurrency,
+                                 seed=opts.seed)
+            await task.start(ctx)
+            await model.start(ctx)
         progress.start(total, total - len(pending), f"{task.name} x {opts.model}")
         queue: asyncio.Queue[tuple[Sample, int]] = asyncio.Queue()
         for item in pending:
@@ -155,6 +157,9 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
     finally:
         progress.stop()
         jour.close()
-        await model.close()
+        try:
+            await model.close()
+        finally:
+            await task.close()
         if cache:
             cache.close()

@@ -19,6 +19,7 @@ class AdapterContext:
     run_dir: Path | None = None
     base_url: str | None = None
     max_concurrency: int = 32
+    seed: int = 0  # the run's seed (epoch e samples with seed + e)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from harness.core import GenerateRequest, GenerationConfig, ModelOutput, Sample, Score
 
 if TYPE_CHECKING:
-    from harness.models.base import ModelAdapter
+    from harness.models.base import AdapterContext, ModelAdapter
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,10 @@ class Task(ABC):
     def to_sample(self, row: dict[str, Any], index: int) -> Sample:
         """Turn one raw dataset row into a Sample with a stable id."""
 
+    def keep_row(self, row: dict[str, Any]) -> bool:
+        """Whether a raw row belongs to this task (e.g. one category of a file that holds several)."""
+        return True
+
     def sample_path(self) -> Path | None:
         if self.source.sample_file is None:
             return None
@@ -70,6 +74,13 @@ class Task(ABC):
         from harness.tasks.data import pull_hub
 
         return pull_hub(self)
+
+    # --- lifecycle: tasks that own resources (a judge model, a sandbox pool) acquire and release them here ---
+    async def start(self, ctx: AdapterContext) -> None:
+        """Called once before the first sample is solved."""
+
+    async def close(self) -> None:
+        """Called once at the end of the run, also after errors and Ctrl-C."""
 
     # --- solving ----------------------------------------------------------------------------------------------
     @abstractmethod
