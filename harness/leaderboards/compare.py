@@ -93,9 +93,7 @@ class Comparison:
             for label, items, total in (("worse in B", t.worse, t.n_worse), ("better in B", t.better, t.n_better)):
                 if not total:
                     continue
-                shown = ", ".join(f"{i.sample_id} ({i.a:g}->{i.b:g}"
-                                  f"{'; ' + repr(i.answer_a) + '->' + repr(i.answer_b) if i.answer_a != i.answer_b else ''})"
-                                  for i in items)
+                shown = ", ".join(f"{i.sample_id} ({i.a:g}->{i.b:g}{_answers(i)})" for i in items)
                 more = f" ... and {total - len(items)} more" if total > len(items) else ""
                 out += f"- {label} ({total}): {shown}{more}\n"
         if self.only_in_a:
@@ -103,6 +101,10 @@ class Comparison:
         if self.only_in_b:
             out += f"\nTasks only in B: {', '.join(self.only_in_b)}\n"
         return out
+
+
+def _answers(item: ItemChange) -> str:
+    return f"; {item.answer_a!r}->{item.answer_b!r}" if item.answer_a != item.answer_b else ""
 
 
 def compare_runs(path_a: str | Path, path_b: str | Path, *, max_items: int = 20, alpha: float = 0.05,

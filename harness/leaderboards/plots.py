@@ -27,7 +27,7 @@ def _save(fig, out: Path, stem: str) -> list[Path]:  # type: ignore[no-untyped-d
     paths = []
     for ext in ("png", "svg"):
         p = out / f"{stem}.{ext}"
-        fig.savefig(p, dpi=110, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None)
+        fig.savefig(p, dpi=100, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None)
         paths.append(p)
     return paths
 
@@ -41,7 +41,7 @@ def bars_with_ci(board: Leaderboard, out: Path) -> list[Path]:
     ncols = min(3, len(tasks))
     nrows = math.ceil(len(tasks) / ncols)
     n_models = max(1, len(board.rows))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 0.5 + nrows * (0.8 + 0.28 * n_models)),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 0.5 + nrows * (0.8 + 0.2 * n_models)),
                              squeeze=False)
     for ax, col in zip(axes.flat, tasks):
         scale = 100.0 if col.percent else 1.0

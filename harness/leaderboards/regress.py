@@ -97,7 +97,8 @@ class GateReport:
         s = self.settings
         lines = [f"Regression gate: tolerance {s.tolerance}, one-sided alpha {s.alpha} (Holm across tasks), "
                  f"min {s.min_samples} shared questions, max MDE {s.max_mde}.", "",
-                 "| Task | Model | Status | Baseline | Candidate | Δ | SE | UCB | p(Δ<-tol), Holm | MDE | n | flip rate |",
+                 "| Task | Model | Status | Baseline | Candidate | Δ | SE | UCB | p(Δ<-tol), Holm | MDE | n "
+                 "| flip rate |",
                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for v in self.verdicts:
             lines.append(f"| {v.task} | {v.model} | **{v.status}** | {v.baseline:.4f} | {v.candidate:.4f} | "
@@ -119,7 +120,8 @@ class GateReport:
             out += f"\nTasks missing in the candidate: {', '.join(self.missing_in_candidate)}\n"
         if self.new_in_candidate:
             out += f"\nNew tasks in the candidate (not gated): {', '.join(self.new_in_candidate)}\n"
-        out += f"\nExit code: {self.exit_code} ({ {0: 'no regression beyond noise', 1: 'regressed', 2: 'inconclusive'}[self.exit_code] })\n"
+        meaning = {0: "no regression beyond noise", 1: "regressed", 2: "inconclusive"}[self.exit_code]
+        out += f"\nExit code: {self.exit_code} ({meaning})\n"
         return out
 
 
@@ -145,8 +147,8 @@ def _one_sided(diff: float, se: float, shift: float, df: int) -> float:
 
 
 def _mde(n: int, sd_diff: float, alpha: float, power: float) -> float:
-    """harness.stats.paired.minimum_detectable_effect, tolerating its scalar-conversion bug (statsmodels returns
-    a 1-element array there); the same noncentral-t solution."""
+    """harness.stats.paired.minimum_detectable_effect; for some n, statsmodels' solve_power returns a 1-element
+    array there and the float() conversion raises, so this takes the same noncentral-t solution directly."""
     from harness.stats.paired import minimum_detectable_effect
 
     try:
@@ -180,7 +182,9 @@ def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings 
             ucb = res.diff + q * se if math.isfinite(se) else math.nan
             lcb = res.diff - q * se if math.isfinite(se) else math.nan
             sd_d = se * math.sqrt(n) if math.isfinite(se) else math.nan
-            mde = _mde(n, sd_d, alpha=min(1.0, 2 * s.alpha), power=s.power) if math.isfinite(sd_d) else math.inf
+            # One-sided level alpha = two-sided 2·alpha.
+            mde = (_mde(n, sd_d, alpha=min(1.0, 2 * s.alpha), power=s.power)
+                   if math.isfinite(sd_d) else math.inf)
             worse_idx, better_idx = flips(al)
             shown = [al.sample_ids[i] for i in worse_idx[: s.max_items]]
             ans_a = db.first_answers(pair.a.key, shown)
