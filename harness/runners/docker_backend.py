@@ -28,6 +28,7 @@ from harness.runners import workspace as ws
 from harness.runners.base import Sandbox
 from harness.runners.capture import OutputCapture
 from harness.runners.images import resolve_image
+from harness.runners.warm import WARM_PYTHON, WARM_SCRIPT, warm_request
 from harness.runners.types import SANDBOX_UID, WORKSPACE, ExecResult, Files, InfraError, Limits
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class _Container:
     cgroup_oom_file: Path | None = None
     uses: int = 0
     created: float = field(default_factory=time.monotonic)
+    warm: tuple[str, Any] | None = None  # (exec id, attached socket) of a pre-started pytest process
 
 
 class DockerSandbox(Sandbox):
@@ -101,6 +103,7 @@ class DockerSandbox(Sandbox):
         max_sandboxes: int = 2,
         limits: Limits | None = None,
         workdir: str = WORKSPACE,
+        warm_pytest: bool = True,
     ) -> None:
         self.image = resolve_image(image)
         self.pooled = pooled
@@ -114,6 +117,11 @@ class DockerSandbox(Sandbox):
         self._idle: list[_Container] = []
         self._closed = False
         self._session = uuid.uuid4().hex[:12]
+        self.warm_pytest = warm_pytest and pooled
+        self._warm_unavailable = False
+        self._last_was_pytest = False
+        self._warm_socks: dict[str, Any] = {}
+        self._recycling: set[threading.Thread] = set()
 
     # ----------------------------------------------------------------------------------------------- pool
     def _key(self, lim: Limits) -> tuple:
@@ -132,7 +140,7 @@ class DockerSandbox(Sandbox):
                 else:
                     stale = None
             if stale is not None:
-                self._destroy(stale)
+                self._discard(stale)
         return self._create(lim, key)
 
     def _release(self, c: _Container, healthy: bool) -> None:
@@ -140,7 +148,7 @@ class DockerSandbox(Sandbox):
             with self._lock:
                 self._idle.append(c)
             return
-        self._destroy(c)
+        self._discard(c)
 
     def _create(self, lim: Limits, key: tuple) -> _Container:
         import docker.errors
@@ -211,9 +219,13 @@ class DockerSandbox(Sandbox):
     def close(self) -> None:
         self._closed = True
         with self._lock:
+            pending = list(self._recycling)
+        for t in pending:  # containers being cleaned go back to the pool (then removed below)
+            t.join(timeout=30)
+        with self._lock:
             idle, self._idle = self._idle, []
         for c in idle:
-            self._destroy(c)
+            self._discard(c)
 
     # ------------------------------------------------------------------------------------------ cgroups
     def _oom_file(self, cid: str) -> Path | None:
@@ -269,18 +281,114 @@ class DockerSandbox(Sandbox):
     def _exec_once(
         self, argv: list[str], files: Files | None, limits: Limits, collect: Sequence[str], env: dict[str, str]
     ) -> ExecResult:
-        with self._slots:
+        # The slot is held until the container is clean again, so at most max_sandboxes containers are ever
+        # busy; for a pooled container that cleaning happens in the background after the result is returned.
+        self._slots.acquire()
+        try:
             c = self._acquire(limits)
-            healthy = False
-            try:
-                result, healthy = self._exec_in(c, argv, files, limits, collect, env)
-                return result
-            finally:
-                self._release(c, healthy)
+        except BaseException:
+            self._slots.release()
+            raise
+        reusable = False
+        try:
+            result, reusable = self._exec_in(c, argv, files, limits, collect, env)
+            return result
+        finally:
+            if self.pooled and reusable and not self._closed:
+                t = threading.Thread(target=self._recycle, args=(c,), daemon=True)
+                with self._lock:
+                    self._recycling = {r for r in self._recycling if r.is_alive()} | {t}
+                t.start()
+            else:
+                self._discard(c)
+                self._slots.release()
 
+    def _recycle(self, c: _Container) -> None:
+        """Kill leftovers, wipe /tmp, /dev/shm and the workspace, pre-start pytest, and return to the pool."""
+        try:
+            healthy = self._cleanup(c)
+            if healthy:
+                ws.wipe(c.workspace)
+                self._start_warm(c)
+            self._release(c, healthy)
+        except Exception as exc:  # never let a background failure leak a container or a slot
+            log.debug("recycling %s failed: %s", c.id[:12], exc)
+            self._discard(c)
+        finally:
+            self._slots.release()
+
+    def _discard(self, c: _Container) -> None:
+        self._close_warm(c)
+        self._destroy(c)
+
+    # ------------------------------------------------------------------------------------------ warm start
+    def _start_warm(self, c: _Container) -> None:
+        # Only worth it while the workload is pytest runs: the last command decides (no CPU wasted otherwise).
+        if not self.warm_pytest or self._warm_unavailable or not self._last_was_pytest:
+            return
+        try:
+            ex = self._api.exec_create(c.id, [WARM_PYTHON, "-c", WARM_SCRIPT], stdin=True, user=SANDBOX_USER,
+                                       workdir="/", environment=EXEC_ENV)
+            c.warm = (ex["Id"], self._stream_api.exec_start(ex["Id"], socket=True))
+        except Exception as exc:
+            log.debug("warm start in %s failed: %s", c.id[:12], exc)
+            c.warm = None
+
+    def _close_warm(self, c: _Container) -> None:
+        if c.warm is not None:
+            try:
+                c.warm[1].close()
+            except OSError:
+                pass
+            c.warm = None
+
+    def _take_warm(self, c: _Container, request: bytes | None) -> str | None:
+        """Hand `request` to the container's warm process; its exec id, or None to run the normal way."""
+        warm, c.warm = c.warm, None
+        if warm is None or request is None:
+            if warm is not None:
+                self._close_warm(_Container(c.id, c.workspace, c.key, warm=warm))
+            return None
+        exec_id, sock = warm
+        try:
+            if not self._api.exec_inspect(exec_id).get("Running"):
+                # e.g. an image without pytest: stop trying on this sandbox.
+                self._warm_unavailable = True
+                sock.close()
+                return None
+            sock._sock.sendall(request)
+        except Exception as exc:
+            log.debug("warm request to %s failed: %s", c.id[:12], exc)
+            sock.close()
+            return None
+        self._warm_socks[exec_id] = sock
+        return exec_id
+
+    def _stream_warm(self, exec_id: str) -> Any:
+        """(stdout, stderr) chunks from a warm process's socket, like exec_start(stream=True, demux=True)."""
+        from docker.utils.socket import frames_iter
+
+        sock = self._warm_socks.pop(exec_id)
+        try:
+            for stream_id, data in frames_iter(sock, tty=False):
+                yield (data, None) if stream_id == 1 else (None, data)
+        finally:
+            sock.close()
+
+    def _exit_code(self, exec_id: str) -> int | None:
+        info = self._api.exec_inspect(exec_id)
+        for _ in range(100):  # the stream can close a moment before docker records the exit
+            if not info.get("Running"):
+                break
+            time.sleep(0.01)
+            info = self._api.exec_inspect(exec_id)
+        return info.get("ExitCode")
+
+    # --------------------------------------------------------------------------------------------- exec
     def _exec_in(
         self, c: _Container, argv: list[str], files: Files | None, lim: Limits, collect: Sequence[str], env: dict[str, str]
     ) -> tuple[ExecResult, bool]:
+        """Run one command in container `c`; returns (result, whether the container may be reused)."""
         c.uses += 1
         ws.populate(c.workspace, files)
         oom_before = self._oom_count(c)
@@ -296,12 +404,22 @@ class DockerSandbox(Sandbox):
 
         started = time.monotonic()
         try:
-            ex = self._api.exec_create(c.id, argv, user=SANDBOX_USER, workdir=self.workdir, environment={**EXEC_ENV, **env})
+            request = warm_request(argv, env, self.workdir)
+            self._last_was_pytest = request is not None
+            exec_id = self._take_warm(c, request)
             watchdog = threading.Timer(lim.timeout_s, kill, args=("timed_out",))
             watchdog.daemon = True
-            watchdog.start()
+            if exec_id is not None:
+                watchdog.start()
+                stream = self._stream_warm(exec_id)
+            else:
+                exec_id = self._api.exec_create(
+                    c.id, argv, user=SANDBOX_USER, workdir=self.workdir, environment={**EXEC_ENV, **env}
+                )["Id"]
+                watchdog.start()
+                stream = self._stream_api.exec_start(exec_id, stream=True, demux=True)
             try:
-                for out, err in self._stream_api.exec_start(ex["Id"], stream=True, demux=True):
+                for out, err in stream:
                     if capture.feed(out, err) and not killed.is_set():
                         # Stop reading at once; the kill runs in the background so the stream can drain.
                         threading.Thread(target=kill, args=("output_limited",), daemon=True).start()
@@ -310,12 +428,12 @@ class DockerSandbox(Sandbox):
             finally:
                 watchdog.cancel()
             duration = time.monotonic() - started
-            exit_code = self._api.exec_inspect(ex["Id"]).get("ExitCode")
+            exit_code = self._exit_code(exec_id)
         except Exception as exc:
             if _is_infra(exc):
                 raise InfraError(f"docker exec failed: {exc}") from exc
             raise
-        if flags["output_limited"] and killed.is_set():
+        if flags["output_limited"]:
             self._kill_all(c.id)  # make sure the background kill has happened before anything else
         oom_after = self._oom_count(c)
         state = self._state(c.id)
@@ -329,15 +447,12 @@ class DockerSandbox(Sandbox):
             state = self._settle(c.id)
         if not state.get("Running", False) and not ours:
             raise InfraError(f"sandbox container {c.id[:12]} died during the command (state: {state.get('Status')})")
-        if exit_code is None and not (flags["timed_out"] or flags["output_limited"] or oom):
+        if exit_code is None and not ours:
             raise InfraError("docker returned no exit code for the command")
         running = bool(state.get("Running", False))
-        healthy = running and self.pooled and self._cleanup(c)
-        if running and not healthy and collect:
+        if running and collect:
             self._kill_all(c.id)  # nothing may still be writing while the reports are read
         files_out = ws.collect(c.workspace, collect)
-        if healthy:
-            ws.wipe(c.workspace)
         result = ExecResult(
             exit_code=exit_code if exit_code is not None else 137,
             stdout=capture.stdout.text(),
@@ -351,7 +466,7 @@ class DockerSandbox(Sandbox):
             files=files_out,
         )
         # After an OOM the sticky OOMKilled flag would hide later ones when no cgroup counter is readable.
-        return result, healthy and not (oom and oom_before is None)
+        return result, running and not (oom and oom_before is None)
 
     def _state(self, cid: str) -> dict[str, Any]:
         try:

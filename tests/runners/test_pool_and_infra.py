@@ -161,3 +161,28 @@ def test_bwrap_setup_failure_is_an_infra_error(tmp_path: Path):
     tmp_path.chmod(0o755)
     r = BwrapSandbox(rootfs, limits=QUICK).exec(["/bin/sh", "-c", "true"])
     assert r.exit_code is None and r.attempts == 2 and "bubblewrap could not start" in r.infra_error
+
+
+def test_warm_pytest_start_behaves_like_python_m_pytest(docker_ok):
+    from harness.runners.docker_backend import DockerSandbox
+
+    project = {
+        "calc.py": "def add(a, b):\n    return a + b\n",
+        "test_calc.py": (
+            "import __main__, os, sys\nfrom calc import add\n\n"
+            "def test_add():\n    assert add(2, 3) == 5\n\n"
+            "def test_env():\n"
+            "    print('CMD', open('/proc/self/cmdline').read().split('\\0')[:2])\n"
+            "    print('MAIN', __main__.__file__.endswith('pytest/__main__.py'), os.getcwd(), os.environ['X'])\n"
+            "    assert add(2, 2) == 5\n"
+        ),
+    }
+    cmd = ["python", "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider"]
+    with DockerSandbox("python", max_sandboxes=1, limits=QUICK, warm_pytest=True) as sb:
+        runs = [sb.exec(cmd, files=project, env={"X": str(i)}) for i in range(3)]
+    for i, r in enumerate(runs):
+        assert r.exit_code == 1 and "1 failed, 1 passed" in r.stdout, r.stdout + r.stderr
+        assert f"MAIN True /workspace {i}" in r.stdout
+    # The first run had no warm process yet; later ones ran in one started while the container was idle.
+    assert "CMD ['python', '-m']" in runs[0].stdout
+    assert "CMD ['python', '-c']" in runs[2].stdout
