@@ -138,7 +138,14 @@ def data_pull(names: Annotated[list[str], typer.Argument(metavar="TASK...", help
 
 def _register_commands_from_modules() -> None:
     """Commands whose code lives with their subsystem; imported lazily so `harness --help` stays fast."""
+    from harness.leaderboards import cli as leaderboards
     from harness.stats.forecast_cli import forecast
+
+    app.command("leaderboard")(leaderboards.leaderboard)
+    app.command("compare")(leaderboards.compare)
+    app.command("regress")(leaderboards.regress)
+    app.command("import")(leaderboards.import_results)
+    app.add_typer(leaderboards.suite_app, name="suite")
 
     app.command("forecast", help="Forecast best-of-N attack success (SABER ASR@N) from per-attempt outcomes.")(
         forecast

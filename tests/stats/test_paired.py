@@ -89,3 +89,20 @@ def test_minimum_detectable_effect() -> None:
     normal = (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * 0.35 / np.sqrt(1070)
     assert minimum_detectable_effect(1070, 0.35) == pytest.approx(normal, rel=2e-3)
     assert minimum_detectable_effect(20, 0.35) > (stats.norm.ppf(0.975) + stats.norm.ppf(0.8)) * 0.35 / np.sqrt(20)
+
+
+def test_holm_and_bh_match_statsmodels_on_random_families() -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(3)
+    for m in (1, 2, 7, 40):
+        p = rng.uniform(0, 0.2, size=m)
+        p[rng.integers(0, m)] = p[0]  # ties
+        assert holm(p) == pytest.approx(list(multipletests(p, method="holm")[1]))
+        assert benjamini_hochberg(p) == pytest.approx(list(multipletests(p, method="fdr_bh")[1]))
+
+
+@pytest.mark.parametrize(("n", "alpha"), [(800, 0.1), (1000, 0.1), (50, 0.05)])
+def test_minimum_detectable_effect_returns_a_float_for_all_inputs(n: int, alpha: float) -> None:
+    mde = minimum_detectable_effect(n, 0.4, alpha=alpha)
+    assert isinstance(mde, float) and 0 < mde < 1
