@@ -110,3 +110,23 @@ def test_describe_records_versions_and_template(tiny_model_dir: Path) -> None:
     expected = hashlib.sha256((tiny_model_dir / "chat_template.jinja").read_bytes()).hexdigest()
     assert info["chat_template_hash"] == expected
     assert info["device"] == "cpu" and info["dtype"] == "float32" and info["transformers"]
+
+
+def test_harness_run_end_to_end(tiny_model_dir: Path, tmp_path: Path) -> None:
+    """`harness run --model hf:DIR` through the CLI, engine and results store."""
+    import json
+    import subprocess
+    import sys
+
+    import pyarrow.parquet as pq
+
+    cmd = [sys.executable, "-c", "from harness.cli import main; main()", "run", "--task", "gsm8k", "--data", "sample",
+           "--limit", "3", "--max-tokens", "8", "--no-cache", "--progress", "none", "--output", str(tmp_path),
+           "--model", f"hf:{tiny_model_dir}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    info = json.loads((run_dir / "run.json").read_text())["model"]["describe"]
+    assert info["kind"] == "hf" and info["chat_template_hash"]
+    rows = pq.read_table(run_dir / "samples.parquet").to_pylist()
+    assert len(rows) == 3 and all(r["error"] is None and r["completion_tokens"] == 8 for r in rows)

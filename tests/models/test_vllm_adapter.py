@@ -162,3 +162,30 @@ def test_launch_command_and_cache_identity(tmp_path: Path) -> None:
     assert "python" not in ident and "port" not in ident and "tp=2" in ident
     with pytest.raises(UserError, match="unknown option"):
         create_model("vllm:m?tensor_parallel=2")
+
+
+def _harness_run(args: list[str], out: Path) -> dict:  # type: ignore[type-arg]
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-c", "from harness.cli import main; main()", "run", "--task", "gsm8k", "--data", "sample",
+           "--limit", "3", "--max-tokens", "8", "--no-cache", "--progress", "none", "--output", str(out), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    return {"run": json.loads((run_dir / "run.json").read_text()), "dir": run_dir}
+
+
+@pytest.mark.vllm
+def test_harness_run_end_to_end_attached(vllm_server, tiny_model_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`harness run --model vllm:DIR --base-url URL`: the CLI, engine and store over the session's real server."""
+    import pyarrow.parquet as pq
+
+    _, launched = vllm_server
+    result = _harness_run(["--model", f"vllm:{tiny_model_dir}", "--base-url", launched.base_url], tmp_path)
+    info = result["run"]["model"]["describe"]
+    assert info["mode"] == "attached" and info["vllm_version"]
+    rows = pq.read_table(result["dir"] / "samples.parquet").to_pylist()
+    assert len(rows) == 3 and all(r["error"] is None and r["finish_reason"] == "length" for r in rows)
+    assert all(r["completion_tokens"] == 8 for r in rows)
