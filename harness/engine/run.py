@@ -59,10 +59,9 @@ def _now() -> str:
 def prepare(opts: RunOptions) -> _Prepared:
     from harness.engine.metrics import parse_reducers
     from harness.registry import create_task
-    from harness.tasks.data import load_task_rows
 
     task = create_task(opts.task, **opts.task_options)
-    rows, data_info = load_task_rows(task, opts.data)
+    rows, data_info = task.load_rows(opts.data)
     rows = [row for row in rows if task.keep_row(row)]
     samples: list[Sample] = []
     for i, row in enumerate(rows):
@@ -220,6 +219,7 @@ def finalize(folder: RunFolder, prep: _Prepared, record: dict[str, Any]) -> dict
                               reducers=prep.reducers, clusters=clusters, answers_equal=task.answers_equal)
     metrics = {"run_id": folder.run_id, "task": task.name, "model": record["model"]["spec"],
                "method": record["model"].get("method"), "epochs": prep.epochs, **metrics}
+    metrics.update(task.summarize(metrics))
     folder.write_metrics(metrics)
     return metrics
 

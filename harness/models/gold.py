@@ -20,5 +20,6 @@ class GoldAdapter(ModelAdapter):
     async def generate(self, request: GenerateRequest) -> ModelOutput:
         if request.sample is None or request.task is None:
             raise UserError("the gold adapter needs the task and sample with each request")
-        text = request.task.gold_output(request.sample)
-        return ModelOutput(completions=[Completion(text=text, finish_reason="stop")])
+        gold = request.task.gold_output(request.sample)
+        completion = gold if isinstance(gold, Completion) else Completion(text=gold, finish_reason="stop")
+        return ModelOutput(completions=[completion])

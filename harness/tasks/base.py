@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.core import GenerateRequest, GenerationConfig, ModelOutput, Sample, Score
+from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Sample, Score
 
 if TYPE_CHECKING:
     from harness.models.base import AdapterContext, ModelAdapter
@@ -59,6 +59,13 @@ class Task(ABC):
     @abstractmethod
     def to_sample(self, row: dict[str, Any], index: int) -> Sample:
         """Turn one raw dataset row into a Sample with a stable id."""
+
+    def load_rows(self, data: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Raw rows and their provenance for run.json. Default: bundled sample, a file, or the prefetched hub
+        split (harness.tasks.data); tasks whose official data is not one rows file override this."""
+        from harness.tasks.data import load_task_rows
+
+        return load_task_rows(self, data)
 
     def keep_row(self, row: dict[str, Any]) -> bool:
         """Whether a raw row belongs to this task (e.g. one category of a file that holds several)."""
@@ -111,8 +118,13 @@ class Task(ABC):
         return a == b
 
     @abstractmethod
-    def gold_output(self, sample: Sample) -> str:
-        """The reference answer in the form this task's model would produce (used by the `gold` adapter)."""
+    def gold_output(self, sample: Sample) -> str | Completion:
+        """The reference answer in the form this task's model would produce (used by the `gold` adapter): text,
+        or a Completion when the model's form includes tool calls."""
+
+    def summarize(self, metrics: dict[str, Any]) -> dict[str, Any]:
+        """Task-level aggregates added to metrics.json (e.g. BFCL's weighted overall score); none by default."""
+        return {}
 
     # --- identity ---------------------------------------------------------------------------------------------
     def info(self) -> TaskInfo:

@@ -2,12 +2,10 @@
 metrics.json has per-category metrics with CIs.
 
 BFCL files are JSON Lines named .json with ground truth in a sibling folder, so the task reads its own data
-(`BfclTask.load_rows`). Until the engine's `load_task_rows` dispatches to a task's `load_rows`, this test routes it
-there itself (`_route_to_task_loader`, a stand-in for that one-line engine hook)."""
+(`BfclTask.load_rows`, which the engine calls)."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from pathlib import Path
 
@@ -19,21 +17,6 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bfcl"
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/bfcl")
 
 
-@pytest.fixture
-def _route_to_task_loader(monkeypatch: pytest.MonkeyPatch) -> None:
-    import harness.tasks.data as data_mod
-
-    if "load_rows" in inspect.getsource(data_mod.load_task_rows):
-        return  # the engine already asks the task
-    original = data_mod.load_task_rows
-
-    def load(task, data):  # type: ignore[no-untyped-def]
-        return task.load_rows(data) if hasattr(task, "load_rows") else original(task, data)
-
-    monkeypatch.setattr(data_mod, "load_task_rows", load)
-
-
-@pytest.mark.usefixtures("_route_to_task_loader")
 def test_gold_run_of_a_group_end_to_end(tmp_path: Path) -> None:
     from harness.engine.run import RunOptions, run_task
 
@@ -49,3 +32,15 @@ def test_gold_run_of_a_group_end_to_end(tmp_path: Path) -> None:
         m = metrics["metrics"][f"acc_{c}"]
         assert m["n"] == 30 and m["mean"] == 1.0 and m["ci_low"] < 1.0
     assert metrics["metrics"]["error_recovery"]["n"] == 0  # gold never hits a tool error
+
+
+@pytest.mark.parametrize("mode", ["fc", "prompt"])
+def test_gold_single_turn_scores_100_in_both_modes(tmp_path: Path, mode: str) -> None:
+    from harness.engine.run import RunOptions, run_task
+
+    data = SHARED / "question" / "BFCL_v4_multiple_first30.json"
+    folder = run_task(RunOptions(task="bfcl-multiple", model="gold", data=str(data), output=tmp_path,
+                                 progress="none", task_options={"mode": mode}, cache=False))
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["metrics"]["accuracy"]["mean"] == 1.0 and metrics["n_samples"] == 30
+    assert "bfcl_summary" in metrics

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.core import GenerationConfig, ModelOutput, Sample, Score
+from harness.core import Completion, GenerationConfig, ModelOutput, Sample, Score, ToolCall
 from harness.core.errors import UserError
 from harness.tasks.base import DatasetSource, Task
 from harness.tasks.bfcl import categories as cats
@@ -141,18 +141,23 @@ class BfclTask(Task):
         return Score(values=values, answer=_short(result, 2000), explanation=explanation,
                      parse_failure=parse_failure, metadata=meta)
 
-    def gold_output(self, sample: Sample) -> str:
-        """Prompting-format reference (the gold adapter returns text); multi-step items answer step by step."""
+    def gold_output(self, sample: Sample) -> str | Completion:
+        """The reference reply in this task's mode: prompting-format text, or (mode=fc) a Completion carrying the
+        reference tool calls. Multi-step items answer step by step (the loop passes the step in the metadata)."""
         from harness.tasks.bfcl import gold
 
         entry = sample.metadata["entry"]
-        reference = gold.official_result(entry, "prompt")
+        reference = gold.official_result(entry, self.mode)
         step = sample.metadata.get("bfcl_step")
-        if not cats.is_multi_step(sample.metadata["category"]):
-            return reference
-        turn, count = step if step is not None else (0, 0)
-        steps = reference[turn] if turn < len(reference) else []
-        return steps[count] if count < len(steps) else ""
+        if cats.is_multi_step(sample.metadata["category"]):
+            turn, count = step if step is not None else (0, 0)
+            steps = reference[turn] if turn < len(reference) else []
+            reference = steps[count] if count < len(steps) else ("" if self.mode == "prompt" else [])
+        if self.mode == "prompt" or isinstance(reference, str):
+            return reference if isinstance(reference, str) else str(reference)
+        calls = [ToolCall(id=f"gold_{i}", name=name, arguments=args)
+                 for i, call in enumerate(reference) for name, args in call.items()]
+        return Completion(text="", finish_reason="tool_calls" if calls else "stop", tool_calls=calls)
 
     def summarize(self, metrics: dict[str, Any]) -> dict[str, Any]:
         """V4 and V3 summary scores for metrics.json (missing categories: None, i.e. N/A)."""
