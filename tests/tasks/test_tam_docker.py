@@ -37,7 +37,7 @@ def task():  # type: ignore[no-untyped-def]
     rows, _ = load_task_rows(t, "sample")
     t.samples = {s.id: s for s in (t.to_sample(r, i) for i, r in enumerate(rows))}  # type: ignore[attr-defined]
     yield t
-    t.close()
+    asyncio.run(t.close())
 
 
 class ScriptedModel(ModelAdapter):

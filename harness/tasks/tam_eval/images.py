@@ -19,6 +19,9 @@ from harness.core.errors import UserError
 
 IMAGES_DIR = Path(__file__).with_name("images")
 TAM_PYTHON = "harness-sandbox/tam-python:bookworm"
+TAM_PYNGUIN = "harness-sandbox/tam-pynguin:bookworm"
+# Derived images: name -> (recipe folder, base image).
+RECIPES = {TAM_PYTHON: ("python", "harness-sandbox/python:bookworm"), TAM_PYNGUIN: ("pynguin", TAM_PYTHON)}
 CONTENT_LABEL = "org.harness.content"
 DEFAULT_IMAGES = {"python": TAM_PYTHON, "java": "harness-sandbox/java:bookworm", "go": "harness-sandbox/go:bookworm"}
 
@@ -50,15 +53,17 @@ def image_exists(name: str) -> bool:
 def ensure_image(lang: str, image: str | None = None, *, log=print) -> str:  # type: ignore[no-untyped-def]
     """The image to run `lang` scenarios in; builds the TAM Python image when it is missing or stale."""
     name = image or DEFAULT_IMAGES[lang]
-    if name != TAM_PYTHON:
+    if name not in RECIPES:
         return name
+    folder, base = RECIPES[name]
+    if base in RECIPES:
+        ensure_image(lang, base, log=log)
     with _lock:
         api = _api()
-        base = "harness-sandbox/python:bookworm"
         base_id = _image_id(api, base)
         if base_id is None:
             raise UserError(f"{base} is missing: run `harness sandbox build-base` and `harness sandbox build python`")
-        recipe = sorted(p for p in (IMAGES_DIR / "python").rglob("*") if p.is_file())
+        recipe = sorted(p for p in (IMAGES_DIR / folder).rglob("*") if p.is_file())
         h = hashlib.sha256(base_id.encode())
         for p in recipe:
             h.update(p.read_bytes())
@@ -73,13 +78,14 @@ def ensure_image(lang: str, image: str | None = None, *, log=print) -> str:  # t
                 (ctx / p.name).write_bytes(p.read_bytes())
             wheels = ctx / "wheels"
             wheels.mkdir()
-            log("building MutPy wheels on the host for the TAM-Eval python image")
+            log(f"building wheels on the host for {name}")
             proc = subprocess.run(
                 [sys.executable, "-m", "pip", "wheel", "-q", "-w", str(wheels), "-r", str(ctx / "requirements.txt")],
                 capture_output=True, text=True,
             )
             if proc.returncode != 0:
                 raise UserError(f"pip wheel for the TAM-Eval python image failed: {proc.stderr.strip()[-300:]}")
+            (wheels / "requirements.txt").write_bytes((ctx / "requirements.txt").read_bytes())
             stream = api.build(path=str(ctx), tag=name, labels={CONTENT_LABEL: content}, rm=True, forcerm=True,
                                network_mode="host", decode=True)
             for chunk in stream:

@@ -102,9 +102,11 @@ class TamEvalTask(Task):
             self._executor = Executor(self.settings)
         return self._executor
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        """Called by the engine at the end of a run: removes the pooled containers."""
         if self._executor is not None:
             self._executor.close()
+            self._executor = None
 
     # ------------------------------------------------------------------------------------------------- data
     def to_sample(self, row: dict[str, Any], index: int) -> Sample:
