@@ -346,8 +346,8 @@ class DockerSandbox(Sandbox):
         """Hand `request` to the container's warm process; its exec id, or None to run the normal way."""
         warm, c.warm = c.warm, None
         if warm is None or request is None:
-            if warm is not None:
-                self._close_warm(_Container(c.id, c.workspace, c.key, warm=warm))
+            if warm is not None:  # not a pytest command: let the warm process see EOF and exit
+                warm[1].close()
             return None
         exec_id, sock = warm
         try:
