@@ -9,13 +9,15 @@ Scoring must be cheap: the engine scores thousands of samples per second. Two fa
 without sympy, and both are checked against Math-Verify in tests/metrics/test_math_answer.py:
 - the two answers are the same string after a light, meaning-preserving normalisation (spaces, `$`, `\\left`,
   `\\dfrac` ...) -> equal;
-- both are plain decimal numbers (thousands commas allowed) -> compared exactly as decimals, which is what
-  Math-Verify does for two plain numbers (`025` = `25`, `1,000` = `1000`, `25.000001` != `25`).
+- both are plain decimal numbers (thousands commas allowed) -> equal when their decimal values are equal
+  (`025` = `25`, `1,000` = `1000`, `25.0` = `25`), unequal when they differ after rounding to 6 decimals
+  (Math-Verify's float rounding); near misses go to Math-Verify.
 Everything else goes to Math-Verify, memoised per (gold, pred) pair.
 
-Math-Verify's timeouts use `signal.alarm`, which only works in the main thread. In the main thread we pass its
-timeouts; in any other thread we pass `None` (no timeout) and refuse symbolic checks of answers longer than
-`MAX_SYMBOLIC_CHARS`, so a worker thread cannot hang on a pathological expression for long.
+Math-Verify's timeouts use `signal.alarm`, which only works in the main thread. In the main thread (where the engine
+scores) we call it directly with its timeouts. From any other thread we run the same call in a helper process
+(harness/metrics/math_timeout.py), where it is the main thread again, under a hard limit; calling Math-Verify with
+timeouts off in a thread could hang on an answer such as `10^{10^{10^{10}}}`.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from typing import Any
 # Seconds Math-Verify may spend parsing one expression / comparing one pair (its own defaults are 5 and 5).
 PARSE_TIMEOUT_S = 5
 VERIFY_TIMEOUT_S = 5
-# Outside the main thread there is no timeout; longer answers are not checked symbolically (they score False).
-MAX_SYMBOLIC_CHARS = 400
+# Hard limit for one check run in the helper process (from threads other than the main thread).
+HELPER_TIMEOUT_S = 2 * (PARSE_TIMEOUT_S + VERIFY_TIMEOUT_S)
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 
@@ -117,7 +119,16 @@ def fast_equal(gold: str, pred: str) -> bool | None:
         return True
     gn, pn = plain_number(g), plain_number(p)
     if gn is not None and pn is not None:
-        return gn == pn
+        if gn == pn:
+            return True
+        # Math-Verify rounds to 6 decimals when either side is a float (so 2.3333333333333335 = 2.333333), and
+        # then compares sympy Integer and Float strictly (so 3 != 3.0000001 but 3.0 = 3.0000001). Numbers that
+        # differ after rounding are unequal either way; the near misses go to Math-Verify.
+        try:
+            if round(gn, 6) != round(pn, 6):
+                return False
+        except ArithmeticError:  # beyond the decimal context's precision (thousands of digits): let sympy decide
+            return None
     return None
 
 
@@ -150,20 +161,45 @@ def _parsed_answer(answer: str) -> tuple[Any, ...]:
     return tuple(mv_parse(as_latex(answer)))
 
 
-@lru_cache(maxsize=262144)
-def _verify_pair(gold: str, pred: str) -> bool:
+def _verify_direct(gold: str, pred: str) -> bool:
+    """Math-Verify on two bare answers, in the calling thread (with Math-Verify's own timeouts in a main thread)."""
     from math_verify import verify
 
-    main = _in_main_thread()
-    if not main and max(len(gold), len(pred)) > MAX_SYMBOLIC_CHARS:
-        return False
     g, p = _parsed_answer(gold), _parsed_answer(pred)
     if not g or not p:
         return False
+    timeout = VERIFY_TIMEOUT_S if _in_main_thread() else None
     try:
-        return bool(verify(list(g), list(p), timeout_seconds=VERIFY_TIMEOUT_S if main else None))  # type: ignore[arg-type]
+        return bool(verify(list(g), list(p), timeout_seconds=timeout))  # type: ignore[arg-type]
     except Exception:
         return False
+
+
+def _fallback_direct(text: str) -> str | None:
+    parsed = mv_parse(text)
+    if len(parsed) < 2:
+        return None
+    matched = str(parsed[1]).strip()
+    return matched or None
+
+
+def _main_thread_or_helper(name: str, args: tuple[Any, ...], default: Any) -> Any:
+    """Run `name(*args)` here in a main thread (Math-Verify's signal timeouts work); from any other thread run it in
+    the helper process, where it is the main thread again and a hard limit kills it if it overruns."""
+    if _in_main_thread():
+        return globals()[name](*args)
+    from harness.metrics.math_timeout import TIMED_OUT, call_with_timeout
+
+    try:
+        result = call_with_timeout(__name__, name, args, HELPER_TIMEOUT_S)
+    except Exception:
+        return default
+    return default if result is TIMED_OUT else result
+
+
+@lru_cache(maxsize=262144)
+def _verify_pair(gold: str, pred: str) -> bool:
+    return bool(_main_thread_or_helper("_verify_direct", (gold, pred), False))
 
 
 def math_verify_equal(gold: str, pred: str) -> bool:
@@ -177,7 +213,7 @@ def math_verify_equal(gold: str, pred: str) -> bool:
 
 def math_verify_equal_slow(gold: str, pred: str) -> bool:
     """Math-Verify alone, without the fast paths (used by tests to check the fast paths agree with it)."""
-    return _verify_pair.__wrapped__(gold, pred)
+    return bool(_main_thread_or_helper("_verify_direct", (gold, pred), False))
 
 
 def fallback_extract(text: str) -> str | None:
@@ -185,8 +221,4 @@ def fallback_extract(text: str) -> str | None:
     number), as lighteval does; returns the matched answer string or None."""
     if not text or not text.strip():
         return None
-    parsed = mv_parse(text)
-    if len(parsed) < 2:
-        return None
-    matched = str(parsed[1]).strip()
-    return matched or None
+    return _main_thread_or_helper("_fallback_direct", (text,), None)

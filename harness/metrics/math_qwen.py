@@ -17,22 +17,18 @@ Deviations (documented in docs/tasks/math.md):
   sympy `parse_latex` + the vendored `latex2sympy2` (their antlr runtime conflicts with Math-Verify's);
 - `parse_expr` evaluates Python, so strings that look like code (`__`, attribute access, `import`, `open` ...)
   are never passed to it;
-- the 3 s timeout is a `signal.alarm` in the main thread; in other threads there is none and answers longer than
-  `MAX_SYMBOLIC_CHARS` skip the symbolic step.
+- the 3 s limit applies to the structural and symbolic steps only (run in a helper process that is killed on
+  timeout, as upstream's pebble pool does); the string and number steps run in-process and cannot hang.
 """
 
 from __future__ import annotations
 
 import re
-import signal
-import threading
-from contextlib import contextmanager
 from functools import lru_cache
 from math import isclose
-from typing import Any, Iterator
+from typing import Any
 
 TIMEOUT_S = 3
-MAX_SYMBOLIC_CHARS = 400
 
 # Units, mostly from MathQA, exactly as Qwen2.5-Math's parser.py lists them (duplicates included). They are used
 # as regular expressions without escaping, as upstream does ("q ." matches "q" + any character + ...).
@@ -285,6 +281,10 @@ def symbolic_equal(a: str, b: str) -> bool:
             return True
     except Exception:
         pass
+    # An unparsed string that meets sympy arithmetic below (`x - y`) is sympified, i.e. evaluated as Python, as
+    # upstream does; a code-like string stops here instead.
+    if any(isinstance(v, str) and _CODE_LIKE.search(v) for v in (x, y)):
+        return False
     try:
         if x.equals(y) or simplify(x - y) == 0:
             return True
@@ -315,7 +315,9 @@ def _str_to_pmatrix(input_str: str) -> str:
     return ", ".join(out)
 
 
-def _math_equal(prediction: str, reference: str, include_percentage: bool, is_close: bool = True) -> bool:
+def _quick_math_equal(prediction: str, reference: str, include_percentage: bool, is_close: bool = True) -> bool | None:
+    """The first steps of upstream `math_equal` (string, multiple choice, numbers): cheap, decided in-process.
+    None when the structural and symbolic steps must decide."""
     if prediction is None or reference is None:
         return False
     if prediction.strip().lower() == reference.strip().lower():
@@ -336,6 +338,13 @@ def _math_equal(prediction: str, reference: str, include_percentage: bool, is_cl
 
     if not prediction:
         return False
+    return None
+
+
+def _math_equal(prediction: str, reference: str, include_percentage: bool, is_close: bool = True) -> bool:
+    quick = _quick_math_equal(prediction, reference, include_percentage, is_close)
+    if quick is not None:
+        return quick
 
     reference = str(reference).strip()
     prediction = str(prediction).strip()
@@ -396,44 +405,21 @@ def _math_equal(prediction: str, reference: str, include_percentage: bool, is_cl
         if _math_equal(prediction, reference.split("=")[1], include_percentage, is_close):
             return True
 
-    if not threading.current_thread() is threading.main_thread() and (
-        max(len(prediction), len(reference)) > MAX_SYMBOLIC_CHARS
-    ):
-        return False
     return symbolic_equal(prediction, reference)
-
-
-class _Timeout(Exception):
-    pass
-
-
-@contextmanager
-def _deadline(seconds: int) -> Iterator[None]:
-    """A SIGALRM deadline in the main thread; no deadline elsewhere (signals only reach the main thread)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def _raise(signum: int, frame: Any) -> None:
-        raise _Timeout()
-
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @lru_cache(maxsize=262144)
 def math_equal(prediction: str, reference: str, include_percentage: bool = True) -> bool:
-    """Qwen2.5-Math's `math_equal(pred, ref)` under its evaluation's 3 s per-pair timeout (a timeout is False).
-    Never raises."""
+    """Qwen2.5-Math's `math_equal(pred, ref)` under its evaluation's 3 s per-pair limit (a timeout is False).
+    String and number comparisons run here; the structural and symbolic steps run in a helper process that is
+    killed when it overruns (harness/metrics/math_timeout.py). Never raises."""
+    from harness.metrics.math_timeout import TIMED_OUT, call_with_timeout
+
     try:
-        with _deadline(TIMEOUT_S):
-            return bool(_math_equal(prediction, reference, include_percentage))
-    except _Timeout:
-        return False
+        quick = _quick_math_equal(prediction, reference, include_percentage)
+        if quick is not None:
+            return quick
+        result = call_with_timeout(__name__, "_math_equal", (prediction, reference, include_percentage), TIMEOUT_S)
     except Exception:
         return False
+    return False if result is TIMED_OUT else bool(result)
