@@ -89,6 +89,10 @@ class Server:
                     raise RuntimeError("fake server did not start")
                 time.sleep(0.1)
 
+    def requests(self) -> int:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/stats", timeout=5) as resp:
+            return int(json.loads(resp.read())["requests"])
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -197,7 +201,7 @@ metric_list:
 
 def lm_eval_run(python: str, server: Server, data: Path, n: int, concurrency: int, work: Path) -> dict[str, float]:
     tasks = work / "lm_eval_tasks"
-    tasks.mkdir(exist_ok=True)
+    tasks.mkdir(parents=True, exist_ok=True)
     (tasks / "harness_bench_gsm8k.yaml").write_text(LM_EVAL_TASK.format(data=data))
     cmd = [python, "-m", "lm_eval", "--model", "local-chat-completions", "--model_args",
            f"model={MODEL},base_url={server.base_url}/chat/completions,num_concurrent={concurrency},"
@@ -223,6 +227,7 @@ def bench_gsm8k():
 
 
 def inspect_run(python: str, server: Server, data: Path, n: int, concurrency: int, work: Path) -> dict[str, float]:
+    work.mkdir(parents=True, exist_ok=True)
     task_file = work / "inspect_bench.py"
     task_file.write_text(textwrap.dedent(INSPECT_TASK.format(data=str(data))))
     cmd = [python, "-m", "inspect_ai", "eval", f"{task_file}@bench_gsm8k", "--model", f"openai-api/fake/{MODEL}",
@@ -260,29 +265,36 @@ def main() -> None:
                 if args.inspect_python:
                     rows["inspect"] = []
                 for r in range(args.repeat):
-                    rows["bare aiohttp loop"].append(bare_loop(server, bodies, args.concurrency))
-                    rows["openai: adapter"].append(adapter_loop(server, data, args.items, args.concurrency))
-                    out = work / f"results-{latency:g}-{r}"
-                    rows["harness run"].append(harness_run(server, data, args.items, args.concurrency, out))
-                    if args.lm_eval_python:
-                        rows["lm-eval"].append(lm_eval_run(args.lm_eval_python, server, data, args.items,
-                                                           args.concurrency, work))
-                    if args.inspect_python:
-                        rows["inspect"].append(inspect_run(args.inspect_python, server, data, args.items,
-                                                           args.concurrency, work))
+                    contenders = {
+                        "bare aiohttp loop": lambda: bare_loop(server, bodies, args.concurrency),
+                        "openai: adapter": lambda: adapter_loop(server, data, args.items, args.concurrency),
+                        "harness run": lambda: harness_run(server, data, args.items, args.concurrency,
+                                                           work / f"results-{latency:g}-{r}"),
+                        "lm-eval": lambda: lm_eval_run(args.lm_eval_python, server, data, args.items,
+                                                       args.concurrency, work / f"lm-eval-{latency:g}-{r}"),
+                        "inspect": lambda: inspect_run(args.inspect_python, server, data, args.items,
+                                                       args.concurrency, work / f"inspect-{latency:g}-{r}"),
+                    }
+                    for name in rows:
+                        before = server.requests()
+                        result = contenders[name]()
+                        result["requests"] = server.requests() - before
+                        rows[name].append(result)
             finally:
                 server.stop()
             limit = statistics.median(x["samples_per_s"] for x in rows["bare aiohttp loop"])
             print(f"\nserver latency {latency:g} ms, {args.items} items, concurrency {args.concurrency}")
-            print(f"{'contender':<20}{'samples/s':>12}{'ratio':>8}{'wall s':>9}{'peak RSS MB':>13}")
+            print(f"{'contender':<20}{'samples/s':>12}{'ratio':>8}{'wall s':>9}{'peak RSS MB':>13}{'requests':>10}")
             summary = {}
             for name, runs in rows.items():
                 sps = statistics.median(x["samples_per_s"] for x in runs)
                 wall = statistics.median(x["wall_s"] for x in runs)
                 rss = max((x.get("peak_rss_mb", 0.0) for x in runs), default=0.0)
-                summary[name] = {"samples_per_s": sps, "ratio": sps / limit, "wall_s": wall, "peak_rss_mb": rss}
+                sent = min(int(x["requests"]) for x in runs)
+                summary[name] = {"samples_per_s": sps, "ratio": sps / limit, "wall_s": wall, "peak_rss_mb": rss,
+                                 "requests": sent}
                 rss_text = f"{rss:.0f}" if rss else "-"
-                print(f"{name:<20}{sps:>12.1f}{sps / limit:>8.3f}{wall:>9.2f}{rss_text:>13}")
+                print(f"{name:<20}{sps:>12.1f}{sps / limit:>8.3f}{wall:>9.2f}{rss_text:>13}{sent:>10}")
             results[f"{latency:g}ms"] = summary
     finally:
         shutil.rmtree(work, ignore_errors=True)

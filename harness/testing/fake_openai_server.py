@@ -190,6 +190,10 @@ async def _models(request: web.Request) -> web.StreamResponse:
     return web.json_response({"object": "list", "data": [{"id": state.model, "object": "model"}]})
 
 
+async def _stats(request: web.Request) -> web.StreamResponse:
+    return web.json_response({"requests": request.app[STATE].requests})
+
+
 async def _health(request: web.Request) -> web.StreamResponse:
     return web.Response(text="")
 
@@ -201,6 +205,7 @@ def make_app(state: FakeServerState) -> web.Application:
     app.router.add_post("/v1/completions", _completions)
     app.router.add_get("/v1/models", _models)
     app.router.add_get("/health", _health)
+    app.router.add_get("/stats", _stats)  # request count, so benchmarks can check every contender sent all items
     return app
 
 
