@@ -30,7 +30,7 @@ else
   if [ "${avail_kb:-0}" -lt $((4 * 1024 * 1024)) ]; then
     log "less than 4 GiB free under $VENVS; the vLLM venv needs about 3.5 GiB while installing" && exit 1
   fi
-  log "creating $VENV (about 1.5-2 min: ~600 MB from PyPI)"
+  log "creating $VENV (about 2 min on an idle machine: ~600 MB from PyPI)"
   rm -rf "$VENV"
   mkdir -p "$VENVS"
   "$PYTHON" -m venv "$VENV"
