@@ -222,3 +222,10 @@ def test_harness_run_gold_end_to_end(tmp_path: Path, task: str, data: str) -> No
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert metrics["metrics"]["accuracy"]["mean"] == 1.0
     assert metrics["parse_failure_rate"] == 0.0
+
+
+def test_content_hash_depends_on_grader_options() -> None:
+    a, b = create_task("aime24"), create_task("aime24", grader="qwen")
+    assert a.content_hash() == create_task("aime24").content_hash()
+    assert a.content_hash() != b.content_hash()
+    assert re.fullmatch(r"[0-9a-f]{16}", a.content_hash())

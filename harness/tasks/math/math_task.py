@@ -62,6 +62,26 @@ class MathTask(Task):
         self.boxed_only = _flag(options, "boxed_only", False)
         self.include_percentage = _flag(options, "include_percentage", True)
 
+    # --- identity -------------------------------------------------------------------------------------------
+    def content_hash(self) -> str:
+        """The base hash (class chain, options, source) plus what else moves a math score: the loaders, prompts and
+        grader modules, and the installed math-verify / latex2sympy2_extended / sympy versions."""
+        import hashlib
+        import importlib
+        import inspect
+        from importlib.metadata import PackageNotFoundError, version
+
+        h = hashlib.sha256(super().content_hash().encode())
+        for name in ("harness.tasks.math.loaders", "harness.tasks.math.prompts", "harness.metrics.math_answer",
+                     "harness.metrics.math_qwen", "harness.metrics.math_timeout"):
+            h.update(inspect.getsource(importlib.import_module(name)).encode())
+        for package in ("math-verify", "latex2sympy2_extended", "sympy", "word2number"):
+            try:
+                h.update(f"{package}=={version(package)}".encode())
+            except PackageNotFoundError:
+                h.update(f"{package} absent".encode())
+        return h.hexdigest()[:16]
+
     # --- data -----------------------------------------------------------------------------------------------
     def to_sample(self, row: dict[str, Any], index: int) -> Sample:
         mapped: MathRow = type(self).row_mapper(row, index)
