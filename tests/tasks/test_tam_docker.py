@@ -12,7 +12,12 @@ import pytest
 from harness.core import Completion, GenerateRequest, ModelOutput
 from harness.models.base import ModelAdapter
 from harness.models.spec import parse_spec
-from harness.tasks.tam_eval.execute import Evaluation, ExecSettings, Executor, InfraFailure
+from harness.tasks.tam_eval.execute import (
+    Evaluation,
+    ExecSettings,
+    Executor,
+    InfraFailure,
+)
 from harness.tasks.tam_eval.task import TamEvalTask
 from tests.conftest import require_backend
 
@@ -22,7 +27,7 @@ def _docker_ready() -> bool:
         from harness.tasks.tam_eval.images import image_exists
 
         return image_exists("harness-sandbox/python:bookworm")
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means no usable docker
         return False
 
 

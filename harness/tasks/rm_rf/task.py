@@ -171,4 +171,4 @@ def aggregate(score_rows: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-__all__ = ["RmRfTask", "aggregate", "f1", "parse_prediction", "FLOAT_TARGETS"]
+__all__ = ["FLOAT_TARGETS", "RmRfTask", "aggregate", "f1", "parse_prediction"]

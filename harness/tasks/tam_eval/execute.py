@@ -16,6 +16,7 @@ so they are never scored as the model's.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import re
 import shlex
@@ -28,6 +29,8 @@ from harness.tasks.tam_eval import feedback as fb
 from harness.tasks.tam_eval.reports import ReportError, parse_coverage, parse_mutation
 from harness.tasks.tam_eval.scenario import Scenario
 from harness.tasks.tam_eval.syntax import check_syntax, count_test_cases
+
+log = logging.getLogger(__name__)
 
 LOG_TAIL_CHARS = 20000
 SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", "node_modules"}
@@ -87,7 +90,7 @@ def project_files(project_dir: Path) -> dict[str, Path]:
 
 _COMPILE_PATTERNS = {
     "java": re.compile(r"COMPILATION ERROR|cannot find symbol|error: "),
-    "go": re.compile(r"\[build failed\]|\[setup failed\]|^# command-line-arguments", re.M),
+    "go": re.compile(r"\[build failed\]|\[setup failed\]|^# command-line-arguments", re.MULTILINE),
     "python": re.compile(r"(SyntaxError|IndentationError|ImportError|ModuleNotFoundError)"),
 }
 
@@ -129,8 +132,8 @@ class Executor:
         for box in boxes:
             try:
                 box.close()
-            except Exception:  # closing at exit must not raise
-                pass
+            except Exception as e:  # noqa: BLE001 - closing at exit must not raise
+                log.debug("closing sandbox: %s", e)
 
     async def _run(self, sc: Scenario, files: dict[str, Any], command: str, collect: list[str],
                    timeout_s: float | None = None) -> Any:

@@ -104,7 +104,9 @@ Response (only a modified {{language}} test file, and nothing else):
 
 @lru_cache(maxsize=1)
 def _template():  # type: ignore[no-untyped-def]
-    from jinja2 import Template  # the official renderer; lazy so `harness --help` stays fast
+    from jinja2 import (
+        Template,  # the official renderer; lazy so `harness --help` stays fast
+    )
 
     return Template(WHOLE_PROMPT)
 

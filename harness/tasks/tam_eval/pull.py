@@ -17,7 +17,7 @@ from harness.tasks.tam_eval.scenario import row_from_toml
 
 
 def _git(*args: str, cwd: Path | None = None) -> None:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.strip()[-300:] or f"git {' '.join(args)} failed")
 

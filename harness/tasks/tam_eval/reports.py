@@ -142,7 +142,7 @@ def _mutpy(text: str) -> MutationResult:
     # MutPy writes `!!python/module:pkg.mod` tags; they carry nothing the score needs.
     _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
     try:
-        data: Any = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        data: Any = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         raise ReportError(f"unreadable MutPy report: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("mutations"), list):

@@ -104,7 +104,7 @@ def scenario_from_row(row: dict[str, Any], base_dir: Path | None) -> Scenario:
     """A dataset row -> Scenario. `project_dir` may be relative to `base_dir` (the bundled sample folder)."""
     data = row.get("scenario")
     if not isinstance(data, dict):
-        raise ValueError("a tam-eval row needs a 'scenario' mapping (the official TOML content)")
+        raise ValueError("a tam-eval row needs a 'scenario' mapping (the official TOML content)")  # noqa: TRY004
     sid = str(row.get("id") or "")
     if not sid:
         raise ValueError("a tam-eval row needs an 'id'")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 SYNTAX_MESSAGE_LIMIT = 1200  # limit_message_n_chars in the evaluator
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(lang: str) -> Any:
     import tree_sitter
 
@@ -40,7 +40,7 @@ def _parse(lang: str, code: str) -> Any:
     """The tree, or None when no working grammar is installed for `lang` (see the fallbacks below)."""
     try:
         parser = _parser(lang)
-    except Exception:  # ImportError, or a grammar built for another tree-sitter ABI
+    except Exception:  # noqa: BLE001 - ImportError, or a grammar built for another tree-sitter ABI
         return None
     return parser.parse(code.encode("utf-8"))
 
@@ -135,9 +135,9 @@ def _fallback_syntax(lang: str, code: str, filename: str) -> SyntaxResult:
 
 
 _FALLBACK_TEST = {
-    "python": re.compile(r"^\s*def test_\w+\(", re.M),
+    "python": re.compile(r"^\s*def test_\w+\(", re.MULTILINE),
     "java": re.compile(r"@Test\b"),
-    "go": re.compile(r"^func Test\w+\(t \*testing\.T\)", re.M),
+    "go": re.compile(r"^func Test\w+\(t \*testing\.T\)", re.MULTILINE),
 }
 
 

@@ -15,12 +15,25 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Sample, Score, Usage
+from harness.core import (
+    Completion,
+    GenerateRequest,
+    GenerationConfig,
+    ModelOutput,
+    Sample,
+    Score,
+    Usage,
+)
 from harness.core.errors import UserError
 from harness.tasks.base import DatasetSource, Task
 from harness.tasks.tam_eval import metrics as tm
 from harness.tasks.tam_eval.execute import Evaluation, ExecSettings, Executor
-from harness.tasks.tam_eval.prompts import MAX_NEW_TEST_CASES, extract_test_file, gold_reply, render_prompt
+from harness.tasks.tam_eval.prompts import (
+    MAX_NEW_TEST_CASES,
+    extract_test_file,
+    gold_reply,
+    render_prompt,
+)
 from harness.tasks.tam_eval.scenario import Scenario, scenario_from_row
 from harness.tasks.tam_eval.syntax import count_test_cases
 

@@ -1,5 +1,4 @@
 import pytest
-
 from textkit.money import format_cents, to_cents
 
 
