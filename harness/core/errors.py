@@ -18,3 +18,9 @@ class ModelError(HarnessError):
         super().__init__(message)
         self.retries = retries
         self.retryable = retryable
+
+
+class InfraError(HarnessError):
+    """Infrastructure failed (sandbox daemon down, image missing, container died, a judge backend crashed): never
+    scored as the model's failure. Raised from a task's solve or scorer, the engine records error_kind "infra"
+    and asks again when the run resumes."""

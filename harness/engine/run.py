@@ -219,7 +219,9 @@ def finalize(folder: RunFolder, prep: _Prepared, record: dict[str, Any]) -> dict
                               reducers=prep.reducers, clusters=clusters, answers_equal=task.answers_equal)
     metrics = {"run_id": folder.run_id, "task": task.name, "model": record["model"]["spec"],
                "method": record["model"].get("method"), "epochs": prep.epochs, **metrics}
-    metrics.update(task.summarize(metrics))
+    extra = task.summarize(metrics, rows)
+    metrics["metrics"].update(extra.pop("metrics", {}))
+    metrics.update(extra)
     folder.write_metrics(metrics)
     return metrics
 

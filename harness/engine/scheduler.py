@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from harness.core import ModelOutput, Sample, Score
-from harness.core.errors import ModelError, UserError
+from harness.core.errors import InfraError, ModelError, UserError
 from harness.store import journal as journal_mod
 from harness.store.run_folder import RunFolder
 
@@ -124,6 +124,8 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
                 state["failed_in_a_row"] = 0
                 try:
                     score = await task.ascore(sample, output)
+                except InfraError as e:
+                    error, kind = f"{type(e).__name__}: {e}", "infra"
                 except Exception as e:
                     error, kind = f"{type(e).__name__}: {e}", "scorer"
             else:

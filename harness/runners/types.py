@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
+from harness.core.errors import InfraError as CoreInfraError
+
 # A project tree going in: a directory copied as-is, or a mapping of workspace-relative path -> content
 # (bytes, text, or a host file to copy).
 Files = Union[Path, Mapping[str, Union[bytes, str, Path]]]
@@ -82,5 +84,5 @@ class ExecResult:
         return d
 
 
-class InfraError(Exception):
+class InfraError(CoreInfraError):
     """The sandbox infrastructure failed (daemon down, image missing, container died). Retried once."""

@@ -10,7 +10,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Sample, Score
+from harness.core import (
+    Completion,
+    GenerateRequest,
+    GenerationConfig,
+    ModelOutput,
+    Sample,
+    Score,
+)
 
 if TYPE_CHECKING:
     from harness.models.base import AdapterContext, ModelAdapter
@@ -122,8 +129,10 @@ class Task(ABC):
         """The reference answer in the form this task's model would produce (used by the `gold` adapter): text,
         or a Completion when the model's form includes tool calls."""
 
-    def summarize(self, metrics: dict[str, Any]) -> dict[str, Any]:
-        """Task-level aggregates added to metrics.json (e.g. BFCL's weighted overall score); none by default."""
+    def summarize(self, metrics: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Task-level aggregates for metrics.json, from the per-sample metrics and the samples.parquet rows:
+        corpus metrics that are not means (F1), weighted overall scores, official breakdown tables. Top-level
+        keys are added to metrics.json; entries under "metrics" join the metrics table. None by default."""
         return {}
 
     # --- identity ---------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ class BfclTask(Task):
                  for i, call in enumerate(reference) for name, args in call.items()]
         return Completion(text="", finish_reason="tool_calls" if calls else "stop", tool_calls=calls)
 
-    def summarize(self, metrics: dict[str, Any]) -> dict[str, Any]:
+    def summarize(self, metrics: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
         """V4 and V3 summary scores for metrics.json (missing categories: None, i.e. N/A)."""
         from harness.tasks.bfcl.aggregate import from_metrics
 

@@ -145,6 +145,27 @@ class RmRfTask(Task):
         """Corpus metrics from per-sample score dicts: F1 per target, their average, Spearman of the gains."""
         return aggregate(rows)
 
+    def summarize(self, metrics: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """F1 and Spearman are corpus statistics, not means: point estimates from all scored samples, with a
+        seeded percentile bootstrap over samples for the interval."""
+        import numpy as np
+
+        from harness.stats.uncertainty import bootstrap_ci
+
+        scored = [r["scores"] for r in rows if r.get("error_kind") is None]
+        if not scored:
+            return {}
+        point = aggregate(scored)
+        index = np.arange(len(scored))
+        table: dict[str, Any] = {}
+        for key, value in point.items():
+            def stat(idx: Any, key: str = key) -> float:
+                return aggregate([scored[int(i)] for i in idx])[key]
+
+            summary = bootstrap_ci(index, stat, n_resamples=1000, seed=0, method="percentile").to_dict()
+            table[key] = {**summary, "mean": value}
+        return {"metrics": table}
+
 
 def f1(tp: float, fp: float, fn: float) -> float:
     denom = 2 * tp + fp + fn

@@ -247,6 +247,24 @@ class TamEvalTask(Task):
     def score(self, sample: Sample, output: ModelOutput) -> Score:
         raise UserError("tam-eval scores by executing code: use the async scorer (`ascore`)")
 
+    def summarize(self, metrics: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """The official metrics dict (overall, per task type, per create sub-scenario, per language), from the
+        per-sample records the scorer kept; errored rows (infra) are left out as the official runner never saw
+        them."""
+        import json
+
+        records = []
+        for row in rows:
+            if row.get("error_kind") is not None or not row.get("score_json"):
+                continue
+            rec = (json.loads(row["score_json"]).get("metadata") or {}).get("tam_eval")
+            if rec:
+                records.append({k: (math.nan if v is None and k not in _TEXT_FIELDS else v) for k, v in rec.items()})
+        return {"tam_eval_official": _clean(tm.aggregate(records))} if records else {}
+
+
+_TEXT_FIELDS = frozenset({"id", "task", "scenario", "lang", "status", "fail_reason", "detail", "attempt_reasons"})
+
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
     """NaN -> None so the record is valid JSON everywhere."""
