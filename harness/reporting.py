@@ -48,8 +48,10 @@ def print_tasks() -> None:
     from harness.registry import task_entries
 
     table = Table(title="tasks")
-    for col in ("name", "version", "size", "sample", "source"):
-        table.add_column(col)
+    table.add_column("name", no_wrap=True)
+    for col in ("version", "size", "sample"):
+        table.add_column(col, justify="right")
+    table.add_column("source", overflow="fold")
     for name, entry in task_entries().items():
         try:
             task = entry.factory()
