@@ -13,6 +13,7 @@ counter (`oom_kill`), which is exact per execution, unlike the sticky `State.OOM
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -28,7 +29,7 @@ from harness.runners import workspace as ws
 from harness.runners.base import Sandbox
 from harness.runners.capture import OutputCapture
 from harness.runners.images import resolve_image
-from harness.runners.warm import WARM_PYTHON, WARM_SCRIPT, warm_request
+from harness.runners.warm import STATUS, STDOUT, WARM_PYTHON, ZYGOTE, FrameReader, warm_request
 from harness.runners.types import SANDBOX_UID, WORKSPACE, ExecResult, Files, InfraError, Limits
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ class _Container:
     cgroup_oom_file: Path | None = None
     uses: int = 0
     created: float = field(default_factory=time.monotonic)
-    warm: tuple[str, Any] | None = None  # (exec id, attached socket) of a pre-started pytest process
+    warm: tuple[str, Any] | None = None  # (exec id, attached socket) of the pytest fork server (warm.py)
+    clean_by_zygote: bool = False  # the fork server verified the last run left nothing behind
 
 
 class DockerSandbox(Sandbox):
@@ -120,7 +122,6 @@ class DockerSandbox(Sandbox):
         self.warm_pytest = warm_pytest and pooled
         self._warm_unavailable = False
         self._last_was_pytest = False
-        self._warm_socks: dict[str, Any] = {}
         self._recycling: set[threading.Thread] = set()
 
     # ----------------------------------------------------------------------------------------------- pool
@@ -306,6 +307,13 @@ class DockerSandbox(Sandbox):
     def _recycle(self, c: _Container) -> None:
         """Kill leftovers, wipe /tmp, /dev/shm and the workspace, pre-start pytest, and return to the pool."""
         try:
+            if c.clean_by_zygote and c.warm is not None:
+                # The fork server already found no leftover process and wiped /tmp and /dev/shm.
+                c.clean_by_zygote = False
+                ws.wipe(c.workspace)
+                self._release(c, True)
+                return
+            self._close_warm(c)  # the cleanup below kills it anyway
             healthy = self._cleanup(c)
             if healthy:
                 ws.wipe(c.workspace)
@@ -321,20 +329,21 @@ class DockerSandbox(Sandbox):
         self._close_warm(c)
         self._destroy(c)
 
-    # ------------------------------------------------------------------------------------------ warm start
+    # ------------------------------------------------------------------------------------ pytest fork server
     def _start_warm(self, c: _Container) -> None:
         # Only worth it while the workload is pytest runs: the last command decides (no CPU wasted otherwise).
-        if not self.warm_pytest or self._warm_unavailable or not self._last_was_pytest:
+        if not self.warm_pytest or self._warm_unavailable or not self._last_was_pytest or c.warm is not None:
             return
         try:
-            ex = self._api.exec_create(c.id, [WARM_PYTHON, "-c", WARM_SCRIPT], stdin=True, user=SANDBOX_USER,
+            ex = self._api.exec_create(c.id, [WARM_PYTHON, "-c", ZYGOTE], stdin=True, user=SANDBOX_USER,
                                        workdir="/", environment=EXEC_ENV)
             c.warm = (ex["Id"], self._stream_api.exec_start(ex["Id"], socket=True))
         except Exception as exc:
-            log.debug("warm start in %s failed: %s", c.id[:12], exc)
+            log.debug("starting the fork server in %s failed: %s", c.id[:12], exc)
             c.warm = None
 
     def _close_warm(self, c: _Container) -> None:
+        """Closing the socket gives the fork server EOF on stdin, and it exits."""
         if c.warm is not None:
             try:
                 c.warm[1].close()
@@ -342,38 +351,40 @@ class DockerSandbox(Sandbox):
                 pass
             c.warm = None
 
-    def _take_warm(self, c: _Container, request: bytes | None) -> str | None:
-        """Hand `request` to the container's warm process; its exec id, or None to run the normal way."""
-        warm, c.warm = c.warm, None
-        if warm is None or request is None:
-            if warm is not None:  # not a pytest command: let the warm process see EOF and exit
-                warm[1].close()
+    def _take_warm(self, c: _Container, request: bytes | None) -> Any | None:
+        """Send `request` to the container's fork server; its socket, or None to run the normal way."""
+        if c.warm is None or request is None:
+            self._close_warm(c)
             return None
-        exec_id, sock = warm
+        exec_id, sock = c.warm
         try:
             if not self._api.exec_inspect(exec_id).get("Running"):
-                # e.g. an image without pytest: stop trying on this sandbox.
-                self._warm_unavailable = True
-                sock.close()
+                if c.uses <= 1:  # died right away: e.g. an image without pytest; stop trying on this sandbox
+                    self._warm_unavailable = True
+                self._close_warm(c)
                 return None
             sock._sock.sendall(request)
         except Exception as exc:
-            log.debug("warm request to %s failed: %s", c.id[:12], exc)
-            sock.close()
+            log.debug("request to the fork server in %s failed: %s", c.id[:12], exc)
+            self._close_warm(c)
             return None
-        self._warm_socks[exec_id] = sock
-        return exec_id
+        return sock
 
-    def _stream_warm(self, exec_id: str) -> Any:
-        """(stdout, stderr) chunks from a warm process's socket, like exec_start(stream=True, demux=True)."""
+    @staticmethod
+    def _stream_warm(sock: Any, status: dict[str, Any]) -> Any:
+        """(stdout, stderr) chunks of one forked run, like exec_start(stream=True, demux=True); stops at the
+        status frame (the socket stays open for the next run) and stores it in `status`."""
         from docker.utils.socket import frames_iter
 
-        sock = self._warm_socks.pop(exec_id)
-        try:
-            for stream_id, data in frames_iter(sock, tty=False):
-                yield (data, None) if stream_id == 1 else (None, data)
-        finally:
-            sock.close()
+        reader = FrameReader()
+        for stream_id, data in frames_iter(sock, tty=False):
+            if stream_id != 1:
+                continue  # the server's own stderr (a crash of the server itself) is not the command's output
+            for kind, payload in reader.feed(data):
+                if kind == STATUS:
+                    status.update(json.loads(payload))
+                    return
+                yield (payload, None) if kind == STDOUT else (None, payload)
 
     def _exit_code(self, exec_id: str) -> int | None:
         info = self._api.exec_inspect(exec_id)
@@ -406,12 +417,14 @@ class DockerSandbox(Sandbox):
         try:
             request = warm_request(argv, env, self.workdir)
             self._last_was_pytest = request is not None
-            exec_id = self._take_warm(c, request)
+            warm_sock = self._take_warm(c, request)
+            warm_status: dict[str, Any] = {}
+            exec_id = None
             watchdog = threading.Timer(lim.timeout_s, kill, args=("timed_out",))
             watchdog.daemon = True
-            if exec_id is not None:
+            if warm_sock is not None:
                 watchdog.start()
-                stream = self._stream_warm(exec_id)
+                stream = self._stream_warm(warm_sock, warm_status)
             else:
                 exec_id = self._api.exec_create(
                     c.id, argv, user=SANDBOX_USER, workdir=self.workdir, environment={**EXEC_ENV, **env}
@@ -428,7 +441,7 @@ class DockerSandbox(Sandbox):
             finally:
                 watchdog.cancel()
             duration = time.monotonic() - started
-            exit_code = self._exit_code(exec_id)
+            exit_code = self._exit_code(exec_id) if exec_id is not None else warm_status.get("code")
         except Exception as exc:
             if _is_infra(exc):
                 raise InfraError(f"docker exec failed: {exc}") from exc
@@ -445,12 +458,17 @@ class DockerSandbox(Sandbox):
             # Killed by a signal nobody here sent: the command may have killed itself, or the container may
             # be dying (docker kill, daemon trouble) while inspect still says "running". Ask the container.
             state = self._settle(c.id)
+            if warm_sock is not None and exit_code is None and state.get("Running", False):
+                exit_code = 137  # the sample killed its own fork server (same uid): its failure, not ours
+        c.clean_by_zygote = bool(warm_sock is not None and warm_status.get("clean")) and not (ours or oom)
+        if warm_sock is not None and not c.clean_by_zygote:
+            self._close_warm(c)
         if not state.get("Running", False) and not ours:
             raise InfraError(f"sandbox container {c.id[:12]} died during the command (state: {state.get('Status')})")
         if exit_code is None and not ours:
             raise InfraError("docker returned no exit code for the command")
         running = bool(state.get("Running", False))
-        if running and collect:
+        if running and collect and not c.clean_by_zygote:
             self._kill_all(c.id)  # nothing may still be writing while the reports are read
         files_out = ws.collect(c.workspace, collect)
         result = ExecResult(

@@ -281,3 +281,82 @@ def test_cannot_gain_root(sandbox):
     assert res["nnp"] == "1"
     assert res["unshare"][0] != 0 and res["unshare"][1] != "0"
     assert_next_sandbox_clean(sandbox)
+
+
+# ------------------------------------------------------------------------------ docker pytest fork server
+PYTEST = ["python", "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider"]
+CANARY_TEST = "import json, subprocess, sys\n\ndef test_state():\n" \
+              "    print('STATE', subprocess.run([sys.executable, 'canary.py'], capture_output=True, text=True).stdout)\n"
+
+
+@pytest.fixture(scope="module")
+def forking_sandbox():
+    from .helpers import docker_ready
+
+    reason = docker_ready()
+    if reason:
+        pytest.skip(reason)
+    from harness.runners.docker_backend import DockerSandbox
+
+    sb = DockerSandbox("python", pooled=True, max_sandboxes=1, limits=QUICK, warm_pytest=True)
+    yield sb
+    sb.close()
+
+
+def assert_next_pytest_clean(sb) -> None:
+    """The next sample, run through the fork server as well, sees a pristine container."""
+    r = sb.exec(PYTEST, files={"canary.py": CANARY, "test_canary.py": CANARY_TEST})
+    assert r.ok, (r.infra_error, r.stdout, r.stderr)
+    state = json.loads(r.stdout.split("STATE ", 1)[1].splitlines()[0])
+    assert state["tmp"] == [] and state["uid"] == SANDBOX_UID
+    assert sorted(state["workspace"]) == ["canary.py", "test_canary.py"]
+    # only this run's own processes (pytest, its subprocess, the fork server) may exist
+    assert all(name == "python" for name in state["others"]), state["others"]
+    assert host_leftovers(sb) == []
+
+
+def _pytest_run(sb, body: str, **limits):
+    sb.exec(PYTEST, files={"test_warmup.py": "def test_ok():\n    pass\n"})  # makes sure a fork server is up
+    probe = "import os\n\ndef test_where():\n    print('PARENT', open(f'/proc/{os.getppid()}/cmdline').read()[:20])\n"
+    r = sb.exec(PYTEST, files={"test_probe.py": probe})
+    assert "PARENT python\x00-c" in r.stdout, r.stdout  # this sandbox really runs pytest in the fork server
+    return sb.exec(PYTEST, files={"test_abuse.py": body}, limits=QUICK.replace(**limits))
+
+
+@pytest.mark.docker
+def test_fork_server_daemon_left_behind_is_killed(forking_sandbox):
+    r = _pytest_run(forking_sandbox, "import subprocess\n\ndef test_daemon():\n"
+                    "    subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+                    "    open('/tmp/left', 'w').write('x')\n")
+    assert r.ok, r.stdout + r.stderr
+    assert_next_pytest_clean(forking_sandbox)
+
+
+@pytest.mark.docker
+def test_fork_server_cannot_be_inspected_by_the_sample(forking_sandbox):
+    r = _pytest_run(forking_sandbox, "import os\n\ndef test_peek():\n    ppid = os.getppid()\n"
+                    "    for f in ('mem', 'environ', 'fd/1'):\n        try:\n"
+                    "            open(f'/proc/{ppid}/{f}', 'rb').read(1)\n            print('READ', f)\n"
+                    "        except OSError as e:\n            print('DENIED', f, e.errno)\n")
+    assert r.ok, r.stdout + r.stderr
+    assert "READ" not in r.stdout
+    # EACCES/EPERM (not ENOENT): the parent exists, it is the fork server, and it is not readable
+    assert sorted(line.split()[1:] for line in r.stdout.splitlines() if line.startswith("DENIED")) == [
+        ["environ", "13"], ["fd/1", "13"], ["mem", "13"]]
+    assert_next_pytest_clean(forking_sandbox)
+
+
+@pytest.mark.docker
+def test_fork_server_killed_by_the_sample_is_the_samples_failure(forking_sandbox):
+    r = _pytest_run(forking_sandbox, "import os, signal\n\ndef test_kill_parent():\n"
+                    "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    assert r.infra_error is None and not r.ok and r.exit_code == 137
+    assert_next_pytest_clean(forking_sandbox)
+
+
+@pytest.mark.docker
+def test_fork_server_stopped_by_the_sample_times_out(forking_sandbox):
+    r = _pytest_run(forking_sandbox, "import os, signal, time\n\ndef test_stop_parent():\n"
+                    "    os.kill(os.getppid(), signal.SIGSTOP)\n    time.sleep(60)\n", timeout_s=2)
+    assert r.timed_out and r.infra_error is None
+    assert_next_pytest_clean(forking_sandbox)
