@@ -109,7 +109,11 @@ def test_describe_records_versions_and_template(tiny_model_dir: Path) -> None:
     info = adapter.describe()
     expected = hashlib.sha256((tiny_model_dir / "chat_template.jinja").read_bytes()).hexdigest()
     assert info["chat_template_hash"] == expected
-    assert info["device"] == "cpu" and info["dtype"] == "float32" and info["transformers"]
+    import torch
+
+    # Defaults: the GPU when there is one (the checkpoint's dtype there), else the CPU in float32.
+    expected_device, expected_dtype = ("cuda", "auto") if torch.cuda.is_available() else ("cpu", "float32")
+    assert info["device"] == expected_device and info["dtype"] == expected_dtype and info["transformers"]
 
 
 def test_harness_run_end_to_end(tiny_model_dir: Path, tmp_path: Path) -> None:
@@ -130,3 +134,20 @@ def test_harness_run_end_to_end(tiny_model_dir: Path, tmp_path: Path) -> None:
     assert info["kind"] == "hf" and info["chat_template_hash"]
     rows = pq.read_table(run_dir / "samples.parquet").to_pylist()
     assert len(rows) == 3 and all(r["error"] is None and r["completion_tokens"] == 8 for r in rows)
+
+
+def test_cuda_batched_greedy_matches_cpu_reference(tiny_model_dir: Path) -> None:
+    """On a GPU machine: `hf:` with device=cuda (float32 and bfloat16) against plain transformers on CPU."""
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    cfg = GenerationConfig(max_tokens=16, temperature=0)
+    fp32 = create_model(f"hf:{tiny_model_dir}?device=cuda&dtype=float32&batch_wait_ms=50")
+    outs = run(fp32, lambda: asyncio.gather(*(fp32.generate(GenerateRequest(chat(q), cfg)) for q in PROMPTS)))
+    assert fp32.describe()["device"] == "cuda"
+    for q, out in zip(PROMPTS, outs):
+        assert out.text == reference_greedy(tiny_model_dir, q, 16)
+    bf16 = create_model(f"hf:{tiny_model_dir}?device=cuda&dtype=bfloat16")
+    outs = run(bf16, lambda: asyncio.gather(*(bf16.generate(GenerateRequest(chat(q), cfg)) for q in PROMPTS)))
+    assert all(o.finish_reason in ("stop", "length") and o.usage.completion_tokens > 0 for o in outs)
