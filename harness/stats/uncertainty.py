@@ -42,11 +42,12 @@ def _empty() -> MetricSummary:
 
 
 def _z(confidence: float) -> float:
-    from scipy.stats import norm
+    # statistics.NormalDist: the normal quantile without importing scipy.stats (see _t_quantile)
+    from statistics import NormalDist
 
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
-    return float(norm.ppf(0.5 + confidence / 2.0))
+    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
 def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -114,8 +115,6 @@ def summarize_mean(
     - otherwise: t interval with n-1 degrees of freedom around sd(ddof=1)/sqrt(n).
     Non-finite values are dropped with a RuntimeWarning.
     """
-    from scipy.stats import t as t_dist
-
     x, cl = _finite(values, clusters)
     n = int(x.size)
     if n == 0:
@@ -129,7 +128,7 @@ def summarize_mean(
         n_groups = int(np.unique(groups).size)
         if n_groups >= 2:
             se = clustered_stderr(x, cl)
-            q = float(t_dist.ppf(0.5 + confidence / 2.0, n_groups - 1))
+            q = _t_quantile(0.5 + confidence / 2.0, n_groups - 1)
             return MetricSummary(n, mean, se, mean - q * se, mean + q * se, "cluster-CR1-t")
 
     if np.all((x == 0.0) | (x == 1.0)):
@@ -138,8 +137,16 @@ def summarize_mean(
 
     if n < 2:
         return MetricSummary(n, mean, _NAN, _NAN, _NAN, "none")
-    q = float(t_dist.ppf(0.5 + confidence / 2.0, n - 1))
+    q = _t_quantile(0.5 + confidence / 2.0, n - 1)
     return MetricSummary(n, mean, stderr, mean - q * stderr, mean + q * stderr, "t")
+
+
+def _t_quantile(p: float, df: int) -> float:
+    # scipy.special.stdtrit is scipy.stats.t.ppf without importing scipy.stats (1 s on these machines), which every
+    # `harness run` would otherwise pay for its metrics table; binary metrics (Wilson) need neither.
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 def bootstrap_ci(
