@@ -217,12 +217,16 @@ class DockerSandbox(Sandbox):
             log.debug("removing container %s: %s", c.id[:12], exc)
         ws.remove(c.workspace)
 
-    def close(self) -> None:
-        self._closed = True
+    def drain(self, timeout: float = 30.0) -> None:
+        """Wait until the containers being cleaned in the background are back in the pool."""
         with self._lock:
             pending = list(self._recycling)
-        for t in pending:  # containers being cleaned go back to the pool (then removed below)
-            t.join(timeout=30)
+        for t in pending:
+            t.join(timeout=timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        self.drain()  # containers being cleaned go back to the pool (then are removed below)
         with self._lock:
             idle, self._idle = self._idle, []
         for c in idle:
@@ -449,7 +453,10 @@ class DockerSandbox(Sandbox):
         if flags["output_limited"]:
             self._kill_all(c.id)  # make sure the background kill has happened before anything else
         oom_after = self._oom_count(c)
-        state = self._state(c.id)
+        if "code" in warm_status and warm_status.get("clean") and oom_before is not None and not killed.is_set():
+            state = {"Running": True}  # the fork server just answered from inside: no need to ask the daemon
+        else:
+            state = self._state(c.id)
         oom = (oom_before is not None and oom_after is not None and oom_after > oom_before) or (
             oom_before is None and bool(state.get("OOMKilled"))
         )
