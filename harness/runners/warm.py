@@ -31,8 +31,17 @@ FRAME = struct.Struct(">BI")  # kind, length
 STDOUT, STDERR, STATUS = 1, 2, 3
 
 ZYGOTE = r"""
-import atexit, ctypes, json, os, runpy, selectors, shutil, struct, sys, traceback
+import atexit, ctypes, importlib, json, os, runpy, selectors, shutil, struct, sys, traceback
 import pytest
+import _pytest.config
+
+# pytest imports its built-in plugins on every run; doing it here (they would be imported anyway) leaves each
+# forked child only the work that depends on the sample.
+for _name in _pytest.config.default_plugins:
+    try:
+        importlib.import_module(f"_pytest.{_name}")
+    except Exception:
+        pass
 
 libc = ctypes.CDLL(None, use_errno=True)
 PR_SET_DUMPABLE = 4
