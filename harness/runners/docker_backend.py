@@ -9,6 +9,9 @@ bind-mounted at /workspace (wiped by the host between uses); /tmp and /dev/shm a
 Wall time is enforced from the host: a watchdog thread runs the kill exec (or, if the container is too broken
 to exec, `docker kill`) when the deadline passes. OOM kills are read from the container's memory cgroup
 counter (`oom_kill`), which is exact per execution, unlike the sticky `State.OOMKilled` flag.
+
+Pooled containers that run pytest commands get a pytest fork server (harness/runners/warm.py) so that each
+sample forks from an interpreter that already imported pytest instead of starting a new one.
 """
 
 from __future__ import annotations
