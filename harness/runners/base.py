@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import abc
-import asyncio
 import logging
 import shlex
 import time
 from collections.abc import Mapping, Sequence
+from typing import Self
 
 from harness.runners.types import ExecResult, Files, InfraError, Limits
 
@@ -69,8 +69,12 @@ class Sandbox(abc.ABC):
             attempts=2,
         )
 
-    async def aexec(self, command: Command, files: Files | None = None, limits: Limits | None = None, **kw) -> ExecResult:
+    async def aexec(
+        self, command: Command, files: Files | None = None, limits: Limits | None = None, **kw
+    ) -> ExecResult:
         """`exec` for async callers (the engine): runs in a worker thread."""
+        import asyncio  # lazy: keeps `harness --help` fast
+
         return await asyncio.to_thread(self.exec, command, files, limits, **kw)
 
     @abc.abstractmethod
@@ -82,7 +86,7 @@ class Sandbox(abc.ABC):
     def close(self) -> None:
         """Release pooled resources (containers, workspaces)."""
 
-    def __enter__(self) -> Sandbox:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -19,7 +19,7 @@ sandbox_app = typer.Typer(help="Run untrusted code in sandboxes and build the sa
 
 @sandbox_app.command(context_settings={"allow_interspersed_args": False})
 def run(
-    command: list[str] = typer.Argument(..., help="the command and its arguments (put them after --)"),
+    command: Annotated[list[str], typer.Argument(help="the command and its arguments (put them after --)")],
     backend: str = typer.Option("docker", help="docker | bwrap | local"),
     image: str = typer.Option("python", help="sandbox image (docker; bwrap uses its exported root); bwrap: 'host'"),
     timeout: float = typer.Option(60.0, help="wall-clock limit in seconds"),
@@ -27,8 +27,10 @@ def run(
     cpus: float = typer.Option(1.0, help="CPU share"),
     pids: int = typer.Option(256, help="max processes/threads"),
     network: bool = typer.Option(False, "--network", help="allow network access (off by default)"),
-    workspace: Optional[Path] = typer.Option(None, help="directory copied into the sandbox's /workspace"),
-    collect: list[str] = typer.Option([], help="glob of workspace files to bring back (--json shows them)"),
+    workspace: Annotated[Path | None, typer.Option(help="directory copied into the sandbox's /workspace")] = None,
+    collect: Annotated[
+        list[str] | None, typer.Option(help="glob of workspace files to bring back (--json shows them)")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
     allow_untrusted_code_on_host: bool = typer.Option(
         False, "--allow-untrusted-code-on-host", help="required by --backend local, which has no isolation"
@@ -39,17 +41,28 @@ def run(
 
     limits = Limits(timeout_s=timeout, memory_mb=memory, cpus=cpus, pids=pids, network=network)
     with make_sandbox(
-        backend, image=image, limits=limits, pooled=False, max_sandboxes=1,
+        backend,
+        image=image,
+        limits=limits,
+        pooled=False,
+        max_sandboxes=1,
         allow_untrusted_code_on_host=allow_untrusted_code_on_host,
     ) as sb:
-        result = sb.exec(command, files=workspace, limits=limits, collect=collect)
+        result = sb.exec(command, files=workspace, limits=limits, collect=collect or ())
     if as_json:
         typer.echo(json.dumps(result.to_dict(with_files=True), indent=2))
     else:
         sys.stdout.write(result.stdout)
         sys.stderr.write(result.stderr)
-        notes = [n for n, on in (("timed out", result.timed_out), ("killed: out of memory", result.oom_killed),
-                                 ("killed: too much output", result.output_limited)) if on]
+        notes = [
+            n
+            for n, on in (
+                ("timed out", result.timed_out),
+                ("killed: out of memory", result.oom_killed),
+                ("killed: too much output", result.output_limited),
+            )
+            if on
+        ]
         if result.infra_error:
             notes.append(f"sandbox failure (not the command's): {result.infra_error}")
         if notes:
@@ -60,7 +73,7 @@ def run(
 @sandbox_app.command("build-base")
 def build_base(
     official: bool = typer.Option(False, "--official", help="pull debian:bookworm-slim instead of debootstrapping"),
-    mirror: Optional[str] = typer.Option(None, help="Debian mirror (default: the one apt uses here)"),
+    mirror: str | None = typer.Option(None, help="Debian mirror (default: the one apt uses here)"),
     force: bool = typer.Option(False, help="rebuild even when the content label matches"),
 ) -> None:
     """Build the base image harness-sandbox/base:bookworm (debootstrap; no registry needed)."""
@@ -71,7 +84,7 @@ def build_base(
 
 @sandbox_app.command("build")
 def build(
-    languages: list[str] = typer.Argument(None, help="python, java, go (default: python)"),
+    languages: Annotated[list[str] | None, typer.Argument(help="python, java, go (default: python)")] = None,
     force: bool = typer.Option(False, help="rebuild even when the content label matches"),
 ) -> None:
     """Build language images FROM the base image (tools installed now, never at evaluation time)."""

@@ -32,10 +32,24 @@ from harness.runners import workspace as ws
 from harness.runners.base import Sandbox
 from harness.runners.capture import OutputCapture
 from harness.runners.images import resolve_image
-from harness.runners.warm import STATUS, STDOUT, WARM_PYTHON, ZYGOTE, FrameReader, warm_request
 from harness.runners.types import SANDBOX_UID, WORKSPACE, ExecResult, Files, InfraError, Limits
+from harness.runners.warm import STATUS, STDOUT, WARM_PYTHON, ZYGOTE, FrameReader, warm_request
 
 log = logging.getLogger(__name__)
+
+# This module is only imported when a docker sandbox is used, so the SDK import here costs nothing elsewhere.
+try:
+    import docker.errors
+    import requests.exceptions
+
+    # "The daemon, or the connection to it, failed": an infrastructure error, never the model's.
+    _DOCKER_ERRORS: tuple[type[BaseException], ...] = (
+        docker.errors.DockerException,
+        requests.exceptions.RequestException,
+        OSError,
+    )
+except ImportError:  # docker_client() explains how to install the SDK
+    _DOCKER_ERRORS = (OSError,)
 
 INIT_USER = "65533:65533"  # pid 1 of every container; deliberately not the sandbox uid
 SANDBOX_USER = f"{SANDBOX_UID}:{SANDBOX_UID}"
@@ -49,15 +63,15 @@ EXEC_ENV = {"HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRIT
 # fork bomb has used up the pids limit.
 _KILL_ALL = (
     "me=$$; "
-    "alive() { for d in /proc/[0-9]*; do p=${d#/proc/}; { [ \"$p\" = 1 ] || [ \"$p\" = \"$me\" ]; } && continue; "
-    "while read -r k u _; do if [ \"$k\" = Uid: ]; then [ \"$u\" = %(uid)d ] && return 0; break; fi; "
-    "done 2>/dev/null < \"$d/status\"; done; return 1; }; "
+    'alive() { for d in /proc/[0-9]*; do p=${d#/proc/}; { [ "$p" = 1 ] || [ "$p" = "$me" ]; } && continue; '
+    'while read -r k u _; do if [ "$k" = Uid: ]; then [ "$u" = %(uid)d ] && return 0; break; fi; '
+    'done 2>/dev/null < "$d/status"; done; return 1; }; '
     "i=0; while kill -KILL -1 2>/dev/null; alive; do i=$((i+1)); [ $i -gt 2000 ] && exit 3; done; "
-) % {"uid": SANDBOX_UID}
+).replace("%(uid)d", str(SANDBOX_UID))
 # ...then wipe the tmpfs mounts. Prints "clean" only when both succeeded; anything else retires the container.
 _CLEANUP = _KILL_ALL + (
     "find /tmp /dev/shm -mindepth 1 -delete 2>/dev/null; "
-    "[ -z \"$(find /tmp /dev/shm -mindepth 1 -print -quit 2>/dev/null)\" ] || exit 4; echo clean"
+    '[ -z "$(find /tmp /dev/shm -mindepth 1 -print -quit 2>/dev/null)" ] || exit 4; echo clean'
 )
 _KILL_ALL += "exit 0"
 
@@ -77,10 +91,7 @@ def docker_client(timeout: float = 60.0) -> Any:
 
 
 def _is_infra(exc: BaseException) -> bool:
-    import docker.errors
-    import requests.exceptions
-
-    return isinstance(exc, (docker.errors.DockerException, requests.exceptions.RequestException, ConnectionError, OSError))
+    return isinstance(exc, _DOCKER_ERRORS)
 
 
 @dataclass
@@ -216,7 +227,7 @@ class DockerSandbox(Sandbox):
     def _destroy(self, c: _Container) -> None:
         try:
             self._api.remove_container(c.id, force=True, v=True)
-        except Exception as exc:  # the container may already be gone; the workspace still must go
+        except _DOCKER_ERRORS as exc:  # the container may already be gone; the workspace still must go
             log.debug("removing container %s: %s", c.id[:12], exc)
         ws.remove(c.workspace)
 
@@ -267,7 +278,9 @@ class DockerSandbox(Sandbox):
         return None
 
     # --------------------------------------------------------------------------------------------- exec
-    def _run_exec(self, cid: str, argv: list[str], user: str, env: dict[str, str] | None = None) -> tuple[int | None, bytes]:
+    def _run_exec(
+        self, cid: str, argv: list[str], user: str, env: dict[str, str] | None = None
+    ) -> tuple[int | None, bytes]:
         """Short helper exec (cleanup, kill): returns (exit code, output)."""
         ex = self._api.exec_create(cid, argv, user=user, environment=env, workdir="/")
         out = self._api.exec_start(ex["Id"])
@@ -279,11 +292,11 @@ class DockerSandbox(Sandbox):
             code, _ = self._run_exec(cid, ["sh", "-c", _KILL_ALL], SANDBOX_USER)
             if code == 0:
                 return
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("kill exec failed in %s: %s", cid[:12], exc)
         try:
             self._api.kill(cid, signal="SIGKILL")
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("docker kill %s: %s", cid[:12], exc)
 
     def _exec_once(
@@ -326,7 +339,7 @@ class DockerSandbox(Sandbox):
                 ws.wipe(c.workspace)
                 self._start_warm(c)
             self._release(c, healthy)
-        except Exception as exc:  # never let a background failure leak a container or a slot
+        except Exception as exc:  # noqa: BLE001 - never let a background failure leak a container or a slot
             log.debug("recycling %s failed: %s", c.id[:12], exc)
             self._discard(c)
         finally:
@@ -342,10 +355,11 @@ class DockerSandbox(Sandbox):
         if not self.warm_pytest or self._warm_unavailable or not self._last_was_pytest or c.warm is not None:
             return
         try:
-            ex = self._api.exec_create(c.id, [WARM_PYTHON, "-c", ZYGOTE], stdin=True, user=SANDBOX_USER,
-                                       workdir="/", environment=EXEC_ENV)
+            ex = self._api.exec_create(
+                c.id, [WARM_PYTHON, "-c", ZYGOTE], stdin=True, user=SANDBOX_USER, workdir="/", environment=EXEC_ENV
+            )
             c.warm = (ex["Id"], self._stream_api.exec_start(ex["Id"], socket=True))
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("starting the fork server in %s failed: %s", c.id[:12], exc)
             c.warm = None
 
@@ -371,7 +385,7 @@ class DockerSandbox(Sandbox):
                 self._close_warm(c)
                 return None
             sock._sock.sendall(request)
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("request to the fork server in %s failed: %s", c.id[:12], exc)
             self._close_warm(c)
             return None
@@ -404,7 +418,13 @@ class DockerSandbox(Sandbox):
 
     # --------------------------------------------------------------------------------------------- exec
     def _exec_in(
-        self, c: _Container, argv: list[str], files: Files | None, lim: Limits, collect: Sequence[str], env: dict[str, str]
+        self,
+        c: _Container,
+        argv: list[str],
+        files: Files | None,
+        lim: Limits,
+        collect: Sequence[str],
+        env: dict[str, str],
     ) -> tuple[ExecResult, bool]:
         """Run one command in container `c`; returns (result, whether the container may be reused)."""
         c.uses += 1
@@ -510,7 +530,7 @@ class DockerSandbox(Sandbox):
             code, _ = self._run_exec(cid, ["true"], INIT_USER)
             if code == 0:
                 return self._state(cid)
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("liveness exec in %s failed: %s", cid[:12], exc)
         deadline = time.monotonic() + 3.0
         state = self._state(cid)
@@ -523,7 +543,7 @@ class DockerSandbox(Sandbox):
         """Kill leftovers and wipe tmpfs; False means the container is not trustworthy for reuse."""
         try:
             code, out = self._run_exec(c.id, ["sh", "-c", _CLEANUP], SANDBOX_USER)
-        except Exception as exc:
+        except _DOCKER_ERRORS as exc:
             log.debug("cleanup of %s failed: %s", c.id[:12], exc)
             return False
         return code == 0 and out.strip() == b"clean"

@@ -20,7 +20,7 @@ class Check:
 
 def check_docker() -> Check:
     try:
-        import docker  # noqa: F401
+        import docker.errors
     except ImportError:
         return Check("docker", False, "", [("the Python package 'docker' is not installed", "pip install 'docker>=7'")])
     from harness.core.errors import UserError
@@ -30,9 +30,12 @@ def check_docker() -> Check:
         api = docker_client(timeout=10)
         version = api.version().get("Version", "?")
     except UserError as exc:
-        return Check("docker", False, "", [(str(exc), "start it: sudo .ci/setup-sandboxes.sh (or `dockerd "
-                                            "--bridge=none --iptables=false &`), or join the docker group")])
-    except Exception as exc:  # pragma: no cover - odd daemon states
+        fix = (
+            "start it: sudo .ci/setup-sandboxes.sh (or `dockerd --bridge=none --iptables=false &`), "
+            "or join the docker group"
+        )
+        return Check("docker", False, "", [(str(exc), fix)])
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - any odd daemon state is reported, not raised
         return Check("docker", False, "", [(f"daemon error: {exc}", "check `docker info`")])
     have = []
     problems: list[tuple[str, str]] = []
@@ -40,7 +43,7 @@ def check_docker() -> Check:
         try:
             api.inspect_image(resolve_image(name))
             have.append(name)
-        except Exception:
+        except docker.errors.ImageNotFound:
             if name == "base":
                 problems.append((f"image {BASE_IMAGE} is missing", "harness sandbox build-base"))
             elif name == "python":
@@ -56,9 +59,10 @@ def check_docker() -> Check:
             with DockerSandbox("python", pooled=False) as sb:
                 r = sb.exec(["true"])
             if not r.ok:
-                problems.append((f"a test container failed: {r.infra_error or r.stderr.strip()[-200:]}",
-                                 "see the dockerd log"))
-        except Exception as exc:
+                problems.append(
+                    (f"a test container failed: {r.infra_error or r.stderr.strip()[-200:]}", "see the dockerd log")
+                )
+        except Exception as exc:  # noqa: BLE001 - doctor reports every failure instead of raising
             problems.append((f"a test container failed: {exc}", "see the dockerd log"))
     return Check("docker", not problems, detail, problems)
 
@@ -67,21 +71,31 @@ def check_bwrap() -> Check:
     exe = shutil.which("bwrap")
     if exe is None:
         return Check("bwrap", False, "", [("bubblewrap is not installed", "apt-get install -y bubblewrap")])
-    version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False).stdout.strip()
     drop = {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
     probe = subprocess.run(
         [exe, "--unshare-all", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
-        capture_output=True, text=True, **drop,
+        capture_output=True,
+        text=True,
+        check=False,
+        **drop,
     )
     problems: list[tuple[str, str]] = []
     if probe.returncode != 0:
-        problems.append((f"bwrap cannot create namespaces: {probe.stderr.strip()[-200:]}",
-                         "allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 "
-                         "(Debian) or user.max_user_namespaces=10000"))
+        fix = (
+            "allow unprivileged user namespaces: sysctl -w kernel.unprivileged_userns_clone=1 (Debian) "
+            "or user.max_user_namespaces=10000"
+        )
+        problems.append((f"bwrap cannot create namespaces: {probe.stderr.strip()[-200:]}", fix))
     from harness.runners import cgroup_v1
 
-    limits = "memory/pids/cpu via per-run cgroups" if cgroup_v1.available() else (
-        "memory via RLIMIT_AS only (no writable cgroup v1: run as root on a cgroup-v1 host for exact OOM reports)")
+    limits = (
+        "memory/pids/cpu via per-run cgroups"
+        if cgroup_v1.available()
+        else (
+            "memory via RLIMIT_AS only (no writable cgroup v1: run as root on a cgroup-v1 host for exact OOM reports)"
+        )
+    )
     return Check("bwrap", not problems, f"{version}; {limits}", problems)
 
 

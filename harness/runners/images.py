@@ -56,7 +56,7 @@ def debian_mirror() -> str:
             text = src.read_text()
         except OSError:
             continue
-        for url in re.findall(r"(?:^deb\s+(?:\[[^\]]*\]\s+)?|^URIs:\s*)(\S+)", text, flags=re.M):
+        for url in re.findall(r"(?:^deb\s+(?:\[[^\]]*\]\s+)?|^URIs:\s*)(\S+)", text, flags=re.MULTILINE):
             if "security" not in url and "debian" in url:
                 return url.rstrip("/")
     return DEFAULT_MIRROR
@@ -79,9 +79,7 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()[:32]
 
 
-def build_base(
-    *, official: bool = False, mirror: str | None = None, force: bool = False, log: Log = print
-) -> str:
+def build_base(*, official: bool = False, mirror: str | None = None, force: bool = False, log: Log = print) -> str:
     """Build (or reuse) the base image; returns its name."""
     from harness.runners.docker_backend import docker_client
 
@@ -108,6 +106,7 @@ def build_base(
             ["debootstrap", "--variant=minbase", "bookworm", str(rootfs), mirror],
             capture_output=True,
             text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise UserError(f"debootstrap failed (rc {proc.returncode}): {proc.stderr.strip().splitlines()[-1:]}")
@@ -140,7 +139,12 @@ def _build_dockerfile(api: Any, dockerfile: str, tag: str, content: str, log: Lo
 def _build_context(api: Any, ctx: Path, tag: str, content: str, log: Log) -> None:
     # network_mode=host: with `dockerd --bridge=none` build steps otherwise have no network at all.
     stream = api.build(
-        path=str(ctx), tag=tag, network_mode="host", labels={CONTENT_LABEL: content}, rm=True, forcerm=True,
+        path=str(ctx),
+        tag=tag,
+        network_mode="host",
+        labels={CONTENT_LABEL: content},
+        rm=True,
+        forcerm=True,
         decode=True,
     )
     for chunk in stream:
@@ -158,11 +162,29 @@ def _prepare_python_wheels(ctx: Path, log: Log) -> None:
     wheels.mkdir(exist_ok=True)
     log("downloading Python wheels for the image on the host")
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--only-binary=:all:", "--python-version", "3.11",
-         "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64", "--implementation", "cp",
-         "-d", str(wheels), "-r", str(req)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.11",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--platform",
+            "manylinux_2_28_x86_64",
+            "--implementation",
+            "cp",
+            "-d",
+            str(wheels),
+            "-r",
+            str(req),
+        ],
         capture_output=True,
         text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise UserError(f"pip download for the python image failed: {proc.stderr.strip().splitlines()[-1:]}")
@@ -236,8 +258,7 @@ def export_rootfs(image: str, *, log: Log = lambda _m: None) -> Path:
         try:
             tar_path = tmp / "rootfs.tar"
             with open(tar_path, "wb") as fh:
-                for chunk in api.export(cid):
-                    fh.write(chunk)
+                fh.writelines(api.export(cid))
         finally:
             api.remove_container(cid, force=True)
         root = tmp / "root"

@@ -37,8 +37,19 @@ MARK_SHELL = ["/bin/sh", "-c", 'printf S >&3 && exec "$@" 3>&-', "sandbox-start"
 DEFAULT_PATH = "/opt/venv/bin:/usr/local/bin:/usr/bin:/bin"
 # Host files a host-rooted bwrap sandbox needs (dynamic linker config, users, certificates); nothing else of
 # /etc is visible.
-HOST_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-            "nsswitch.conf", "ssl", "ca-certificates", "mime.types")
+HOST_ETC = (
+    "alternatives",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "ssl",
+    "ca-certificates",
+    "mime.types",
+)
 
 
 class ProcessSandbox(Sandbox):
@@ -55,7 +66,9 @@ class ProcessSandbox(Sandbox):
         self.recent_cgroups: deque[Path] = deque(maxlen=32)
         self._as_root = os.geteuid() == 0
 
-    def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
+    def _wrap(
+        self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]
+    ) -> tuple[list[str], dict[str, str], str]:
         """(argv to launch, environment of the launcher, cwd of the launcher)."""
         raise NotImplementedError
 
@@ -96,7 +109,9 @@ class ProcessSandbox(Sandbox):
                     cg.remove()
                 ws.remove(workspace)
 
-    def _run(self, argv: list[str], env: dict[str, str], cwd: str, lim: Limits, cg: cgroup_v1.Cgroup | None) -> ExecResult:
+    def _run(
+        self, argv: list[str], env: dict[str, str], cwd: str, lim: Limits, cg: cgroup_v1.Cgroup | None
+    ) -> ExecResult:
         capture = OutputCapture(lim.output_tail_bytes, lim.output_limit_bytes)
         drop = {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": []} if self._as_root else {}
         status_r = status_w = -1
@@ -111,8 +126,15 @@ class ProcessSandbox(Sandbox):
         started = time.monotonic()
         try:
             proc = subprocess.Popen(
-                argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                start_new_session=True, close_fds=True, **drop,
+                argv,
+                stdin=stdin,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                cwd=cwd,
+                start_new_session=True,
+                close_fds=True,
+                **drop,
             )
         except OSError as exc:
             raise InfraError(f"could not start the sandbox: {exc}") from exc
@@ -163,8 +185,14 @@ class ProcessSandbox(Sandbox):
         if exit_code < 0:  # killed by a signal: report it the shell way (128 + n), like docker does
             exit_code = 128 - exit_code
         return ExecResult(
-            exit_code=exit_code, stdout=capture.stdout.text(), stderr=capture.stderr.text(), timed_out=timed_out,
-            oom_killed=oom, output_limited=output_limited, duration_s=duration, stdout_bytes=capture.stdout.total,
+            exit_code=exit_code,
+            stdout=capture.stdout.text(),
+            stderr=capture.stderr.text(),
+            timed_out=timed_out,
+            oom_killed=oom,
+            output_limited=output_limited,
+            duration_s=duration,
+            stdout_bytes=capture.stdout.total,
             stderr_bytes=capture.stderr.total,
         )
 
@@ -202,8 +230,15 @@ class BwrapSandbox(ProcessSandbox):
 
     name = "bwrap"
 
-    def __init__(self, rootfs: Path | None = None, *, limits: Limits | None = None, max_sandboxes: int = 4,
-                 path: str = DEFAULT_PATH, extra_ro_binds: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        rootfs: Path | None = None,
+        *,
+        limits: Limits | None = None,
+        max_sandboxes: int = 4,
+        path: str = DEFAULT_PATH,
+        extra_ro_binds: Sequence[str] = (),
+    ) -> None:
         super().__init__(limits=limits, max_sandboxes=max_sandboxes)
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
@@ -233,21 +268,54 @@ class BwrapSandbox(ProcessSandbox):
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         return args
 
-    def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
-        args = [STARTED_MARK, self.bwrap or "bwrap", "--unshare-all", "--unshare-user",
-                "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    def _wrap(
+        self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]
+    ) -> tuple[list[str], dict[str, str], str]:
+        args = [
+            STARTED_MARK,
+            self.bwrap or "bwrap",
+            "--unshare-all",
+            "--unshare-user",
+            "--disable-userns",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+        ]
         if lim.network:
             args.append("--share-net")
         args += self._root_args()
         for p in self.extra_ro_binds:
             args += ["--ro-bind", p, p]
         args += [
-            "--bind", str(workspace), WORKSPACE,
-            "--size", str(lim.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp",
-            "--proc", "/proc", "--dev", "/dev", "--hostname", "sandbox", "--chdir", WORKSPACE, "--clearenv",
+            "--bind",
+            str(workspace),
+            WORKSPACE,
+            "--size",
+            str(lim.tmpfs_mb * 1024 * 1024),
+            "--tmpfs",
+            "/tmp",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            # With --image host the root is bwrap's own tmpfs holding the mount points: make it read-only too.
+            "--remount-ro",
+            "/",
+            "--hostname",
+            "sandbox",
+            "--chdir",
+            WORKSPACE,
+            "--clearenv",
         ]
-        full_env = {"PATH": self.path, "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
-                    "PYTHONDONTWRITEBYTECODE": "1", **env}
+        full_env = {
+            "PATH": self.path,
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            **env,
+        }
         for k, v in full_env.items():
             args += ["--setenv", k, v]
         args += ["--", *MARK_SHELL, *argv]
@@ -263,8 +331,14 @@ class LocalSandbox(ProcessSandbox):
 
     name = "local"
 
-    def __init__(self, *, allow_untrusted_code_on_host: bool = False, limits: Limits | None = None,
-                 max_sandboxes: int = 4, path: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        allow_untrusted_code_on_host: bool = False,
+        limits: Limits | None = None,
+        max_sandboxes: int = 4,
+        path: str | None = None,
+    ) -> None:
         if not allow_untrusted_code_on_host:
             raise UserError(
                 "the local backend runs untrusted code directly on this host; pass "
@@ -273,6 +347,8 @@ class LocalSandbox(ProcessSandbox):
         super().__init__(limits=limits, max_sandboxes=max_sandboxes)
         self.path = path or os.environ.get("PATH", DEFAULT_PATH)
 
-    def _wrap(self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]) -> tuple[list[str], dict[str, str], str]:
+    def _wrap(
+        self, argv: list[str], workspace: Path, lim: Limits, env: dict[str, str]
+    ) -> tuple[list[str], dict[str, str], str]:
         full_env = {"PATH": self.path, "HOME": str(workspace), "TMPDIR": str(workspace), "LANG": "C.UTF-8", **env}
         return argv, full_env, str(workspace)

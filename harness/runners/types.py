@@ -10,13 +10,13 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from harness.core.errors import InfraError as CoreInfraError
 
 # A project tree going in: a directory copied as-is, or a mapping of workspace-relative path -> content
 # (bytes, text, or a host file to copy).
-Files = Union[Path, Mapping[str, Union[bytes, str, Path]]]
+Files = Path | Mapping[str, bytes | str | Path]
 
 SANDBOX_UID = 65534  # "nobody": every untrusted command runs as this uid in every backend
 WORKSPACE = "/workspace"  # where the project tree is mounted (read-write) inside docker and bwrap sandboxes
@@ -68,8 +68,10 @@ class ExecResult:
     @property
     def ok(self) -> bool:
         """True when the command ran to completion and exited 0."""
-        return self.exit_code == 0 and not (self.timed_out or self.oom_killed or self.output_limited) and (
-            self.infra_error is None
+        return (
+            self.exit_code == 0
+            and not (self.timed_out or self.oom_killed or self.output_limited)
+            and (self.infra_error is None)
         )
 
     @property

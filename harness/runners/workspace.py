@@ -97,7 +97,9 @@ def collect(workspace: Path, patterns: Sequence[str]) -> dict[str, bytes]:
         rel_dir = os.path.relpath(dirpath, workspace)
         for name in sorted(filenames):
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if not any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.removeprefix("**/")) for p in patterns):
+            if not any(
+                fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(rel, p.removeprefix("**/")) for p in patterns
+            ):
                 continue
             data = _read_no_follow(os.path.join(dirpath, name), budget)
             if data is not None:

@@ -36,7 +36,9 @@ def bwrap_sandbox():
     sb.close()
 
 
-@pytest.fixture(params=[pytest.param("docker", marks=pytest.mark.docker), pytest.param("bwrap", marks=pytest.mark.bwrap)])
+@pytest.fixture(
+    params=[pytest.param("docker", marks=pytest.mark.docker), pytest.param("bwrap", marks=pytest.mark.bwrap)]
+)
 def sandbox(request):
     """Each escape test runs against both isolating backends."""
     return request.getfixturevalue(f"{request.param}_sandbox")

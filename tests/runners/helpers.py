@@ -14,7 +14,7 @@ QUICK = Limits(timeout_s=20, memory_mb=512, cpus=1.0, pids=128, tmpfs_mb=64)
 def docker_ready() -> str | None:
     """None when a daemon and the python image are usable, else the reason to skip."""
     try:
-        import docker  # noqa: F401
+        import docker
     except ImportError:
         return "the 'docker' Python package is not installed"
     from harness.core.errors import UserError
@@ -25,9 +25,11 @@ def docker_ready() -> str | None:
         api = docker_client(timeout=10)
     except UserError as exc:
         return f"no Docker daemon: {exc}"
+    import docker.errors
+
     try:
         api.inspect_image(resolve_image("python"))
-    except Exception:
+    except docker.errors.ImageNotFound:
         return "image harness-sandbox/python:bookworm missing (run .ci/setup-sandboxes.sh)"
     return None
 
@@ -37,7 +39,7 @@ def bwrap_ready() -> str | None:
     if exe is None:
         return "bubblewrap is not installed"
     drop = {"user": 65534, "group": 65534, "extra_groups": []} if os.geteuid() == 0 else {}
-    p = subprocess.run([exe, "--unshare-all", "--ro-bind", "/", "/", "true"], capture_output=True, **drop)
+    p = subprocess.run([exe, "--unshare-all", "--ro-bind", "/", "/", "true"], capture_output=True, check=False, **drop)
     if p.returncode != 0:
         return f"bubblewrap cannot create namespaces here: {p.stderr.decode()[-200:]}"
     return None

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from harness.core.errors import UserError
+from harness.runners import workspace as ws
 from harness.runners.capture import OutputCapture, TailBuffer
 from harness.runners.types import ExecResult, Limits
-from harness.runners import workspace as ws
 
 from .helpers import QUICK, bwrap_ready, docker_ready
 
@@ -124,8 +124,28 @@ def test_cli_run_json_reports_the_full_result(tmp_path):
     image = "python" if docker_ready() is None else "host"
     (tmp_path / "in.txt").write_text("hello")
     tmp_path.chmod(0o755)
-    res = _cli(["run", "--backend", "bwrap", "--image", image, "--timeout", "1", "--memory", "256", "--json",
-                "--workspace", str(tmp_path), "--collect", "*.txt", "--", "sh", "-c", "cat in.txt; sleep 10"])
+    res = _cli(
+        [
+            "run",
+            "--backend",
+            "bwrap",
+            "--image",
+            image,
+            "--timeout",
+            "1",
+            "--memory",
+            "256",
+            "--json",
+            "--workspace",
+            str(tmp_path),
+            "--collect",
+            "*.txt",
+            "--",
+            "sh",
+            "-c",
+            "cat in.txt; sleep 10",
+        ]
+    )
     data = json.loads(res.stdout)
     assert res.exit_code == 137
     assert data["timed_out"] is True and data["stdout"] == "hello" and data["infra_error"] is None
@@ -138,7 +158,9 @@ def test_cli_run_docker():
     reason = docker_ready()
     if reason:
         pytest.skip(reason)
-    res = _cli(["run", "--backend", "docker", "--json", "--", "python", "-c", "import pytest; print(pytest.__version__)"])
+    res = _cli(
+        ["run", "--backend", "docker", "--json", "--", "python", "-c", "import pytest; print(pytest.__version__)"]
+    )
     assert res.exit_code == 0, res.stdout
     assert json.loads(res.stdout)["stdout"].strip()[0].isdigit()
 

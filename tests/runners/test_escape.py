@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness.runners.types import SANDBOX_UID
+
 from .helpers import QUICK, python_in
 
 CANARY = r"""
@@ -68,7 +69,11 @@ def host_leftovers(sb) -> list[str]:
             cgroup = Path(f"/proc/{d}/cgroup").read_text()
         except OSError:
             continue
-        if int(status.split("Uid:")[1].split()[0]) == SANDBOX_UID and any(i in cgroup for i in ids) and d not in servers:
+        if (
+            int(status.split("Uid:")[1].split()[0]) == SANDBOX_UID
+            and any(i in cgroup for i in ids)
+            and d not in servers
+        ):
             out.append(f"{d}:{status.split()[1]}")
     return out
 
@@ -149,9 +154,12 @@ def test_no_network_by_default(sandbox, host_server):
 
 @pytest.mark.bwrap
 def test_bwrap_network_when_asked(bwrap_sandbox, host_server):
-    port, addrs, accepted = host_server
-    r = bwrap_sandbox.exec([python_in(bwrap_sandbox), "net.py", str(port), "127.0.0.1"], files={"net.py": NET_PROBE},
-                           limits=QUICK.replace(network=True))
+    port, _addrs, _accepted = host_server
+    r = bwrap_sandbox.exec(
+        [python_in(bwrap_sandbox), "net.py", str(port), "127.0.0.1"],
+        files={"net.py": NET_PROBE},
+        limits=QUICK.replace(network=True),
+    )
     assert r.ok, r.stderr
     assert "127.0.0.1" in json.loads(r.stdout)["connected"]
 
@@ -206,8 +214,11 @@ def test_cannot_write_outside_workspace(sandbox):
 
 
 def test_symlink_to_host_file_is_not_collected(sandbox):
-    r = sandbox.exec("ln -s /etc/hostname report.txt && ln -s / root && echo ok > real.txt", limits=QUICK,
-                     collect=["*.txt", "root/etc/*"])
+    r = sandbox.exec(
+        "ln -s /etc/hostname report.txt && ln -s / root && echo ok > real.txt",
+        limits=QUICK,
+        collect=["*.txt", "root/etc/*"],
+    )
     assert r.exit_code == 0, r.stderr
     assert r.files == {"real.txt": b"ok\n"}
     assert_next_sandbox_clean(sandbox)
@@ -215,8 +226,12 @@ def test_symlink_to_host_file_is_not_collected(sandbox):
 
 # ------------------------------------------------------------------------------------------------ resources
 def test_fork_bomb_is_contained(sandbox):
-    r = run_py(sandbox, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-               timeout_s=4, pids=64)
+    r = run_py(
+        sandbox,
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+        timeout_s=4,
+        pids=64,
+    )
     assert r.timed_out and not r.ok and r.infra_error is None
     assert_next_sandbox_clean(sandbox)
 
@@ -228,10 +243,14 @@ def test_memory_bomb_is_oom_killed(sandbox):
 
 
 def test_busy_loop_times_out(sandbox):
-    r = run_py(sandbox, "import threading\n"
-               "def spin():\n    while True: pass\n"
-               "for _ in range(4): threading.Thread(target=spin, daemon=True).start()\nspin()\n",
-               timeout_s=2, cpus=0.5)
+    r = run_py(
+        sandbox,
+        "import threading\n"
+        "def spin():\n    while True: pass\n"
+        "for _ in range(4): threading.Thread(target=spin, daemon=True).start()\nspin()\n",
+        timeout_s=2,
+        cpus=0.5,
+    )
     assert r.timed_out and r.exit_code == 137 and not r.oom_killed and r.infra_error is None
     assert_next_sandbox_clean(sandbox)
 
@@ -289,8 +308,10 @@ def test_cannot_gain_root(sandbox):
 
 # ------------------------------------------------------------------------------ docker pytest fork server
 PYTEST = ["python", "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider"]
-CANARY_TEST = "import json, subprocess, sys\n\ndef test_state():\n" \
-              "    print('STATE', subprocess.run([sys.executable, 'canary.py'], capture_output=True, text=True).stdout)\n"
+CANARY_TEST = (
+    "import json, subprocess, sys\n\ndef test_state():\n"
+    "    print('STATE', subprocess.run([sys.executable, 'canary.py'], capture_output=True, text=True).stdout)\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -329,38 +350,54 @@ def _pytest_run(sb, body: str, **limits):
 
 @pytest.mark.docker
 def test_fork_server_daemon_left_behind_is_killed(forking_sandbox):
-    r = _pytest_run(forking_sandbox, "import subprocess\n\ndef test_daemon():\n"
-                    "    subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
-                    "    open('/tmp/left', 'w').write('x')\n")
+    r = _pytest_run(
+        forking_sandbox,
+        "import subprocess\n\ndef test_daemon():\n"
+        "    subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+        "    open('/tmp/left', 'w').write('x')\n",
+    )
     assert r.ok, r.stdout + r.stderr
     assert_next_pytest_clean(forking_sandbox)
 
 
 @pytest.mark.docker
 def test_fork_server_cannot_be_inspected_by_the_sample(forking_sandbox):
-    r = _pytest_run(forking_sandbox, "import os\n\ndef test_peek():\n    ppid = os.getppid()\n"
-                    "    for f in ('mem', 'environ', 'fd/1'):\n        try:\n"
-                    "            open(f'/proc/{ppid}/{f}', 'rb').read(1)\n            print('READ', f)\n"
-                    "        except OSError as e:\n            print('DENIED', f, e.errno)\n")
+    r = _pytest_run(
+        forking_sandbox,
+        "import os\n\ndef test_peek():\n    ppid = os.getppid()\n"
+        "    for f in ('mem', 'environ', 'fd/1'):\n        try:\n"
+        "            open(f'/proc/{ppid}/{f}', 'rb').read(1)\n            print('READ', f)\n"
+        "        except OSError as e:\n            print('DENIED', f, e.errno)\n",
+    )
     assert r.ok, r.stdout + r.stderr
     assert "READ" not in r.stdout
     # EACCES/EPERM (not ENOENT): the parent exists, it is the fork server, and it is not readable
     assert sorted(line.split()[1:] for line in r.stdout.splitlines() if line.startswith("DENIED")) == [
-        ["environ", "13"], ["fd/1", "13"], ["mem", "13"]]
+        ["environ", "13"],
+        ["fd/1", "13"],
+        ["mem", "13"],
+    ]
     assert_next_pytest_clean(forking_sandbox)
 
 
 @pytest.mark.docker
 def test_fork_server_killed_by_the_sample_is_the_samples_failure(forking_sandbox):
-    r = _pytest_run(forking_sandbox, "import os, signal\n\ndef test_kill_parent():\n"
-                    "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    r = _pytest_run(
+        forking_sandbox,
+        "import os, signal\n\ndef test_kill_parent():\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    )
     assert r.infra_error is None and not r.ok and r.exit_code == 137
     assert_next_pytest_clean(forking_sandbox)
 
 
 @pytest.mark.docker
 def test_fork_server_stopped_by_the_sample_times_out(forking_sandbox):
-    r = _pytest_run(forking_sandbox, "import os, signal, time\n\ndef test_stop_parent():\n"
-                    "    os.kill(os.getppid(), signal.SIGSTOP)\n    time.sleep(60)\n", timeout_s=2)
+    r = _pytest_run(
+        forking_sandbox,
+        "import os, signal, time\n\ndef test_stop_parent():\n"
+        "    os.kill(os.getppid(), signal.SIGSTOP)\n    time.sleep(60)\n",
+        timeout_s=2,
+    )
     assert r.timed_out and r.infra_error is None
     assert_next_pytest_clean(forking_sandbox)
