@@ -94,6 +94,26 @@ def build(
         build_image(lang, force=force, log=typer.echo)
 
 
+@sandbox_app.command("prune")
+def prune(
+    all_: Annotated[bool, typer.Option("--all", help="also containers of harness processes still running")] = False,
+) -> None:
+    """Remove sandbox containers left behind by harness processes that died (label org.harness.sandbox)."""
+    import os
+
+    from harness.runners.docker_backend import LABEL, docker_client
+
+    api = docker_client()
+    removed = 0
+    for c in api.containers(all=True, filters={"label": LABEL}):
+        owner = int(c["Labels"].get(f"{LABEL}.owner-pid", "0") or 0)
+        alive = owner > 0 and os.path.exists(f"/proc/{owner}")
+        if all_ or not alive:
+            api.remove_container(c["Id"], force=True, v=True)
+            removed += 1
+    typer.echo(f"removed {removed} sandbox container(s)")
+
+
 def doctor() -> int:
     """Say which sandbox backends work here and, for each that does not, why and how to fix it."""
     from harness.runners.doctor import report, run_checks

@@ -186,3 +186,28 @@ def test_warm_pytest_start_behaves_like_python_m_pytest(docker_ok):
     # The first run had no warm process yet; later ones ran in one started while the container was idle.
     assert "CMD ['python', '-m']" in runs[0].stdout
     assert "CMD ['python', '-c']" in runs[2].stdout
+
+
+def test_prune_removes_containers_of_dead_harness_processes(docker_ok, monkeypatch):
+    import os
+
+    from typer.testing import CliRunner
+
+    from harness.runners import docker_backend
+    from harness.runners.cli import sandbox_app
+
+    dead = next(p for p in range(4_000_000, 4_100_000) if not os.path.exists(f"/proc/{p}"))
+    sb = docker_backend.DockerSandbox("python", limits=QUICK)
+    monkeypatch.setattr(docker_backend.os, "getpid", lambda: dead)  # as if created by a crashed harness
+    orphan = sb._acquire(QUICK)
+    monkeypatch.undo()
+    live = sb._acquire(QUICK)
+    try:
+        res = CliRunner().invoke(sandbox_app, ["prune"])
+        assert res.exit_code == 0, res.output
+        ids = {c["Id"] for c in sb._api.containers(all=True, filters={"label": docker_backend.LABEL})}
+        assert orphan.id not in ids and live.id in ids
+    finally:
+        sb._discard(orphan)
+        sb._discard(live)
+        sb.close()
