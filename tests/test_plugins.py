@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,10 +18,12 @@ PLUGIN = Path(__file__).parent / "fixtures" / "plugin_pkg"
 def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     target = tmp_path_factory.mktemp("site")
     build = tmp_path_factory.mktemp("build")
+    source = build / "plugin_pkg"
+    shutil.copytree(PLUGIN, source)  # setuptools writes build/ and egg-info next to the sources: not in the repo
     # A private --target keeps the test from altering the shared environment; PYTHONPATH puts it on sys.path,
     # where importlib.metadata finds its entry points exactly as for a normal install.
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(PLUGIN)], check=True, cwd=build)
+                    "--target", str(target), str(source)], check=True, cwd=build)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(target), env.get("PYTHONPATH")]))
     return env
