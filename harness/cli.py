@@ -139,7 +139,11 @@ def data_pull(names: Annotated[list[str], typer.Argument(metavar="TASK...", help
 def _register_commands_from_modules() -> None:
     """Commands whose code lives with their subsystem; imported lazily so `harness --help` stays fast."""
     from harness.leaderboards import cli as leaderboards
+    from harness.runners.cli import doctor, sandbox_app
     from harness.stats.forecast_cli import forecast
+
+    app.add_typer(sandbox_app, name="sandbox")
+    app.command("doctor", help="Which sandbox backends work on this machine, and how to fix the others.")(doctor)
 
     app.command("leaderboard")(leaderboards.leaderboard)
     app.command("compare")(leaderboards.compare)
