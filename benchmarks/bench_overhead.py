@@ -5,7 +5,9 @@ Measures, side by side in one session, samples/s of:
              builds: the upper limit for any client on this machine;
   - adapter: the `openai:` adapter alone, in process, with the same concurrency (no engine, no scoring);
   - harness: `harness run --task gsm8k --data <synthetic file> --model openai:fake-model --base-url ...`
-             as a subprocess, whole command (interpreter start, results written); its peak RSS too;
+             as a subprocess, whole command (interpreter start, results written); its peak RSS too; and the
+             engine's share of it ("harness engine only": run.json timings.generate_s, i.e. requests, scoring
+             and journalling without interpreter start, imports and the final Parquet write);
   - lm-eval (`local-chat-completions`) and Inspect (`openai-api`), when `--lm-eval-python` / `--inspect-python`
     name interpreters that have them (install them in their own venvs: they pin conflicting packages).
 and prints each one's ratio to the bare loop. The server is `harness.testing.fake_openai_server` (a test double)
@@ -177,7 +179,10 @@ def harness_run(server: Server, data: Path, n: int, concurrency: int, out_dir: P
     wall, rss, _ = _timed(cmd)
     runs = [p for p in out_dir.iterdir() if p.is_dir()]
     rows = sum(1 for _ in open(runs[-1] / "journal.jsonl")) if (runs and (runs[-1] / "journal.jsonl").exists()) else n
-    return {"wall_s": wall, "samples_per_s": n / wall, "peak_rss_mb": rss, "rows": rows}
+    # The engine's own share: generation, scoring and journalling, without interpreter start, imports and the
+    # final Parquet/metrics write (run.json timings.generate_s).
+    generate_s = json.loads((runs[-1] / "run.json").read_text())["timings"]["generate_s"]
+    return {"wall_s": wall, "samples_per_s": n / wall, "peak_rss_mb": rss, "rows": rows, "generate_s": generate_s}
 
 
 LM_EVAL_TASK = """
@@ -282,6 +287,9 @@ def main() -> None:
                         rows[name].append(result)
             finally:
                 server.stop()
+            rows["harness engine only"] = [
+                {"wall_s": x["generate_s"], "samples_per_s": args.items / x["generate_s"], "requests": x["requests"]}
+                for x in rows["harness run"]]
             limit = statistics.median(x["samples_per_s"] for x in rows["bare aiohttp loop"])
             print(f"\nserver latency {latency:g} ms, {args.items} items, concurrency {args.concurrency}")
             print(f"{'contender':<20}{'samples/s':>12}{'ratio':>8}{'wall s':>9}{'peak RSS MB':>13}{'requests':>10}")
