@@ -42,6 +42,18 @@ def test_parse_prediction_and_scoring() -> None:
     assert garbage.parse_failure and garbage.values["avg_accuracy"] == 0.0
 
 
+def test_scoring_survives_huge_numbers_in_the_reply() -> None:
+    # A 5,000-digit integer makes json.loads raise ValueError (not JSONDecodeError), and a 400-digit one makes
+    # float() raise OverflowError; neither may take the scorer down.
+    task = RmRfTask()
+    sample = task.to_sample(json.loads((Path(task.sample_path())).read_text().splitlines()[0]), 0)
+    flags = '"correct": true, "coverage_up": true, "mutation_up": false'
+    too_long = task.score(sample, _out("{" + flags + ', "coverage_gain": 1' + "0" * 5000 + "}"))
+    assert too_long.parse_failure
+    too_big = task.score(sample, _out("{" + flags + ', "coverage_gain": 1' + "0" * 400 + "}"))
+    assert not too_big.parse_failure and math.isnan(too_big.values["coverage_gain_pred"])
+
+
 def test_aggregate_f1_and_spearman() -> None:
     assert f1(1, 1, 0) == pytest.approx(2 / 3)
     rows = []

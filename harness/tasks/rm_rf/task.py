@@ -55,7 +55,7 @@ def parse_prediction(text: str) -> dict[str, Any] | None:
     for m in reversed(list(re.finditer(r"\{[^{}]*\}", text, re.DOTALL))):
         try:
             obj = json.loads(m.group(0))
-        except json.JSONDecodeError:
+        except ValueError:  # JSONDecodeError, or an integer beyond Python's int-to-str digit limit
             continue
         if isinstance(obj, dict) and all(k in obj for k in TARGETS):
             return obj
@@ -71,7 +71,7 @@ def _as_bool(x: Any) -> bool:
 def _as_float(x: Any) -> float:
     try:
         return float(x)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too large for a float
         return math.nan
 
 
