@@ -12,6 +12,17 @@ from typing import Any
 from harness.leaderboards.pairing import align, flips, open_two, pair_runs, run_differences
 
 
+def json_clean(x: Any) -> Any:
+    """x with every non-finite float replaced by None (JSON has no NaN), through dicts, lists and tuples."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: json_clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_clean(v) for v in x]
+    return x
+
+
 @dataclass
 class ItemChange:
     sample_id: str
@@ -60,16 +71,7 @@ class Comparison:
     alpha: float
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            if isinstance(x, float) and not math.isfinite(x):
-                return None
-            if isinstance(x, dict):
-                return {k: clean(v) for k, v in x.items()}
-            if isinstance(x, (list, tuple)):
-                return [clean(v) for v in x]
-            return x
-
-        return clean({"alpha": self.alpha, "only_in_a": self.only_in_a, "only_in_b": self.only_in_b,
+        return json_clean({"alpha": self.alpha, "only_in_a": self.only_in_a, "only_in_b": self.only_in_b,
                       "tasks": [{**asdict(t), "flip_rate": t.flip_rate} for t in self.tasks]})
 
     def to_markdown(self) -> str:

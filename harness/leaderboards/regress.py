@@ -14,7 +14,7 @@ Statistical mode, per task, on the questions both runs answered without error, d
 Exit code: 1 if any task FAILs, else 2 if any is INCONCLUSIVE (or a baseline task is missing), else 0.
 
 An A/A run (the same model, a different seed) must PASS with probability about 1 - α: the test in
-tests/leaderboards/test_regress.py checks that rate over many simulated A/A pairs.
+tests/leaderboards/test_compare_regress.py checks that rate over many simulated A/A pairs.
 
 Golden mode compares a deterministic model's candidate run with stored predictions and scores row by row
 (prompt hash, output, extracted answer, scores, flags): any difference is harness drift (exit 1).
@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.leaderboards.compare import ItemChange
+from harness.leaderboards.compare import ItemChange, json_clean
 from harness.leaderboards.pairing import align, flips, open_two, pair_runs, run_differences
 
 PASS, WARN, FAIL, INCONCLUSIVE = "PASS", "WARN", "FAIL", "INCONCLUSIVE"
@@ -89,7 +89,7 @@ class GateReport:
         return 0
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean({"exit_code": self.exit_code, "settings": asdict(self.settings),
+        return json_clean({"exit_code": self.exit_code, "settings": asdict(self.settings),
                        "missing_in_candidate": self.missing_in_candidate, "new_in_candidate": self.new_in_candidate,
                        "tasks": [asdict(v) for v in self.verdicts]})
 
@@ -125,16 +125,6 @@ class GateReport:
         return out
 
 
-def _clean(x: Any) -> Any:
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    return x
-
-
 def _one_sided(diff: float, se: float, shift: float, df: int) -> float:
     """p-value of H0: Δ >= -shift against Δ < -shift (t with df degrees of freedom)."""
     from scipy import stats as st
@@ -146,26 +136,10 @@ def _one_sided(diff: float, se: float, shift: float, df: int) -> float:
     return float(st.t.cdf((diff + shift) / se, df))
 
 
-def _mde(n: int, sd_diff: float, alpha: float, power: float) -> float:
-    """harness.stats.paired.minimum_detectable_effect; for some n, statsmodels' solve_power returns a 1-element
-    array there and the float() conversion raises, so this takes the same noncentral-t solution directly."""
-    from harness.stats.paired import minimum_detectable_effect
-
-    try:
-        return minimum_detectable_effect(n, sd_diff, alpha=alpha, power=power)
-    except TypeError:
-        import numpy as np
-        from statsmodels.stats.power import TTestPower
-
-        effect = TTestPower().solve_power(effect_size=None, nobs=n, alpha=alpha, power=power,
-                                          alternative="two-sided")
-        return float(np.asarray(effect).reshape(-1)[0]) * sd_diff
-
-
 def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings | None = None) -> GateReport:
     from scipy import stats as st
 
-    from harness.stats.paired import holm, paired_difference
+    from harness.stats.paired import holm, minimum_detectable_effect, paired_difference
 
     s = settings or GateSettings()
     db, runs_a, runs_b = open_two(baseline, candidate)
@@ -183,7 +157,7 @@ def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings 
             lcb = res.diff - q * se if math.isfinite(se) else math.nan
             sd_d = se * math.sqrt(n) if math.isfinite(se) else math.nan
             # One-sided level alpha = two-sided 2·alpha.
-            mde = (_mde(n, sd_d, alpha=min(1.0, 2 * s.alpha), power=s.power)
+            mde = (minimum_detectable_effect(n, sd_d, alpha=min(1.0, 2 * s.alpha), power=s.power)
                    if math.isfinite(sd_d) else math.inf)
             worse_idx, better_idx = flips(al)
             shown = [al.sample_ids[i] for i in worse_idx[: s.max_items]]
@@ -279,7 +253,7 @@ class GoldenReport:
         return 1 if any(t.drift for t in self.tasks) or self.missing_in_candidate else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean({"exit_code": self.exit_code, "missing_in_candidate": self.missing_in_candidate,
+        return json_clean({"exit_code": self.exit_code, "missing_in_candidate": self.missing_in_candidate,
                        "tasks": [{**asdict(t), "drift": t.drift} for t in self.tasks]})
 
     def to_markdown(self) -> str:
