@@ -146,3 +146,16 @@ def test_bundled_index_matches_scenario_files() -> None:
     ids = [r["id"] for r in build_rows()]
     assert [r["scenario"]["lang_info"]["lang"] for r in build_rows()][:5] == ["Python"] * 5
     assert len(set(ids)) == len(ids)
+
+
+def test_task_options_are_checked_with_one_line_errors() -> None:
+    from harness.core.errors import UserError
+    from harness.tasks.tam_eval.task import TamEvalTask
+
+    assert TamEvalTask(max_attempts="2", timeout="30").max_attempts == 2
+    with pytest.raises(UserError, match="max_attempt"):
+        TamEvalTask(max_attempt=1)  # a typo is refused, not silently ignored
+    with pytest.raises(UserError, match="timeout='soon'"):
+        TamEvalTask(timeout="soon")
+    with pytest.raises(UserError, match="max_attempts='three'"):
+        TamEvalTask(max_attempts="three")

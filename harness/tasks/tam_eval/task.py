@@ -55,6 +55,19 @@ def _bool(value: Any, name: str) -> bool:
         raise UserError(f"tam-eval option {name}={value!r}: use true or false") from None
 
 
+def _number(value: Any, name: str, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        what = "an integer" if kind is int else "a number"
+        raise UserError(f"tam-eval option {name}={value!r}: expected {what}") from None
+
+
+OPTIONS = ("max_attempts", "timeout", "backend", "pooled", "max_sandboxes", "memory_mb", "fix_test_case_count",
+           "mutation_fallback", "max_new_test_cases", "image_python", "image_java", "image_go",
+           "qwen3_disable_thinking")
+
+
 class TamEvalTask(Task):
     """TAM-Eval (arXiv 2601.18241): create, repair or update a whole unit-test file for a focal file in Python, Java
     or Go; scored by running it (pass), focal-file line-coverage delta and mutation-score delta, up to 3 attempts.
@@ -87,21 +100,24 @@ class TamEvalTask(Task):
     default_config = GenerationConfig(temperature=0.2)  # --test-gen-temperature default
 
     def __init__(self, **options: Any) -> None:
+        unknown = sorted(set(options) - set(OPTIONS))
+        if unknown:
+            raise UserError(f"task 'tam-eval' has no option {', '.join(unknown)}; options: {', '.join(OPTIONS)}")
         super().__init__(**options)
         o = options
-        self.max_attempts = int(o.get("max_attempts", 3))
+        self.max_attempts = _number(o.get("max_attempts", 3), "max_attempts", int)
         if self.max_attempts < 1:
             raise UserError("tam-eval option max_attempts must be at least 1")
         self.fix_test_case_count = _bool(o.get("fix_test_case_count", False), "fix_test_case_count")
-        self.max_new_test_cases = int(o.get("max_new_test_cases", MAX_NEW_TEST_CASES))
+        self.max_new_test_cases = _number(o.get("max_new_test_cases", MAX_NEW_TEST_CASES), "max_new_test_cases", int)
         self.qwen3_disable_thinking = _bool(o.get("qwen3_disable_thinking", True), "qwen3_disable_thinking")
         images = tuple((lang, str(o[f"image_{lang}"])) for lang in ("python", "java", "go") if o.get(f"image_{lang}"))
         self.settings = ExecSettings(
             backend=str(o.get("backend", "docker")),
             pooled=_bool(o.get("pooled", True), "pooled"),
-            max_sandboxes=int(o.get("max_sandboxes", 2)),
-            timeout_s=float(o.get("timeout", 150)),
-            memory_mb=int(o.get("memory_mb", 2048)),
+            max_sandboxes=_number(o.get("max_sandboxes", 2), "max_sandboxes", int),
+            timeout_s=_number(o.get("timeout", 150), "timeout", float),
+            memory_mb=_number(o.get("memory_mb", 2048), "memory_mb", int),
             images=images,
             mutation_fallback=_bool(o.get("mutation_fallback", False), "mutation_fallback"),
         )
