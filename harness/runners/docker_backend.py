@@ -252,8 +252,10 @@ class DockerSandbox(Sandbox):
         try:
             pid = self._api.inspect_container(cid)["State"]["Pid"]
             lines = Path(f"/proc/{pid}/cgroup").read_text().splitlines()
-        except (OSError, KeyError):
-            return None  # remote daemon: fall back to State.OOMKilled
+        except (*_DOCKER_ERRORS, KeyError):
+            # Remote daemon, or the container is already gone (inspect failed): fall back to State.OOMKilled.
+            # Never raise here: _create calls this after the container started, outside its cleanup.
+            return None
         for line in lines:
             _, controllers, path = line.split(":", 2)
             if "memory" in controllers.split(","):

@@ -211,3 +211,20 @@ def test_prune_removes_containers_of_dead_harness_processes(docker_ok, monkeypat
         sb._discard(orphan)
         sb._discard(live)
         sb.close()
+
+
+def test_oom_file_lookup_failure_does_not_escape_create():
+    """A container that vanishes right after `start` made inspect raise a docker APIError out of _create, past its
+    cleanup, leaking the container and its workspace; the OOM counter is optional, so the lookup must give up."""
+    pytest.importorskip("docker")
+    import docker.errors
+
+    from harness.runners.docker_backend import DockerSandbox
+
+    class GoneAPI:
+        def inspect_container(self, cid):
+            raise docker.errors.NotFound("No such container: " + cid)
+
+    sb = DockerSandbox.__new__(DockerSandbox)  # no daemon needed: only the inspect call matters here
+    sb._api = GoneAPI()
+    assert sb._oom_file("0123456789ab") is None
