@@ -87,9 +87,7 @@ def load_entries(categories: list[str], data: Path | None) -> tuple[list[dict[st
     for category in categories:
         fc = cats.data_file_category(category)
         qpath = files_hint.get(fc) if files_hint is not None else _question_file(folder, fc)
-        if qpath is None:
-            if files_hint is not None or data is None:
-                continue  # a single file feeds only its own categories
+        if qpath is None:  # a single file feeds only its own categories; a folder may hold a subset
             continue
         questions = read_jsonl(qpath)
         digest.update(qpath.name.encode() + b"\0" + qpath.read_bytes())
