@@ -143,17 +143,18 @@ class OpenAIAdapter(ModelAdapter):
                 raise ModelError(self._scrub(f"GET {self.base_url}/models: HTTP {resp.status}: {raw[:200]!r}"))
         return [m["id"] for m in json.loads(raw).get("data", [])]
 
-    async def _first_listed_model(self) -> str:
+    async def _list_models_at_start(self, hint: str) -> list[str]:
+        """list_models() for start(): a server that cannot be reached or read is one clear UserError."""
         import aiohttp
 
         try:
-            models = await self.list_models()
+            return await self.list_models()
         except (aiohttp.ClientError, asyncio.TimeoutError, ModelError, ValueError) as e:
             await self.close()
-            raise UserError(
-                f"no model named in spec {self.spec} and listing {self.base_url}/models failed ({self._scrub(str(e))});"
-                " name the model: openai:MODEL"
-            ) from None
+            raise UserError(f"listing {self.base_url}/models failed ({self._scrub(str(e))}); {hint}") from None
+
+    async def _first_listed_model(self) -> str:
+        models = await self._list_models_at_start(f"no model named in spec {self.spec}; name the model: openai:MODEL")
         if not models:
             await self.close()
             raise UserError(f"{self.base_url}/models lists no models; name one: openai:MODEL")

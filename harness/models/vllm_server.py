@@ -200,7 +200,7 @@ class VLLMAdapter(OpenAIAdapter):
 
     async def _resolve_served_name(self) -> None:
         """When attaching, the server may serve the model under another name; use its only model then."""
-        models = await self.list_models()
+        models = await self._list_models_at_start("is a vLLM server running at --base-url / base_url=?")
         if self.model in models:
             return
         if len(models) == 1:

@@ -189,3 +189,21 @@ def test_harness_run_end_to_end_attached(vllm_server, tiny_model_dir: Path, tmp_
     rows = pq.read_table(result["dir"] / "samples.parquet").to_pylist()
     assert len(rows) == 3 and all(r["error"] is None and r["finish_reason"] == "length" for r in rows)
     assert all(r["completion_tokens"] == 8 for r in rows)
+
+
+def test_attaching_to_an_unreachable_server_is_a_user_error() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    adapter = create_model("vllm:some-model")
+
+    async def body() -> None:
+        try:
+            await adapter.start(AdapterContext(base_url=f"http://127.0.0.1:{port}/v1"))
+        finally:
+            await adapter.close()
+
+    with pytest.raises(UserError, match=f"listing http://127.0.0.1:{port}/v1/models failed"):
+        asyncio.run(body())
