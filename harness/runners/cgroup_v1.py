@@ -40,11 +40,15 @@ class Cgroup:
         self.name = uuid.uuid4().hex[:16]
         self.paths: dict[str, Path] = {}
         mem = limits.memory_mb * 1024 * 1024
-        self._make("memory", {"memory.limit_in_bytes": mem, "memory.memsw.limit_in_bytes": mem})
-        self._make("pids", {"pids.max": limits.pids})
-        if (ROOT / "cpu" / "cpu.cfs_quota_us").exists():
-            period = 100_000
-            self._make("cpu", {"cpu.cfs_period_us": period, "cpu.cfs_quota_us": int(limits.cpus * period)})
+        try:
+            self._make("memory", {"memory.limit_in_bytes": mem, "memory.memsw.limit_in_bytes": mem})
+            self._make("pids", {"pids.max": limits.pids})
+            if (ROOT / "cpu" / "cpu.cfs_quota_us").exists():
+                period = 100_000
+                self._make("cpu", {"cpu.cfs_period_us": period, "cpu.cfs_quota_us": int(limits.cpus * period)})
+        except BaseException:
+            self.remove()  # the caller never sees this object, so nobody else would remove what was made
+            raise
 
     def _make(self, ctrl: str, settings: dict[str, int]) -> None:
         path = ROOT / ctrl / PARENT / self.name
@@ -73,6 +77,8 @@ class Cgroup:
 
     def kill_all(self) -> None:
         """SIGKILL everything still in the group (repeat: a fork bomb may be mid-fork)."""
+        if "pids" not in self.paths:  # construction failed before the pids group existed: nothing joined
+            return
         for _ in range(100):
             pids = self.pids()
             if not pids:

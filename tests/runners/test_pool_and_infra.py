@@ -228,3 +228,19 @@ def test_oom_file_lookup_failure_does_not_escape_create():
     sb = DockerSandbox.__new__(DockerSandbox)  # no daemon needed: only the inspect call matters here
     sb._api = GoneAPI()
     assert sb._oom_file("0123456789ab") is None
+
+
+def test_cgroup_half_created_is_removed(tmp_path: Path, monkeypatch):
+    """When one controller's group cannot be made, the ones already made must go (the caller gets no object to
+    remove). Runs on a fake /sys/fs/cgroup tree; the pids controller's parent is a file, so its mkdir fails."""
+    from harness.runners import cgroup_v1
+    from harness.runners.types import Limits
+
+    (tmp_path / "memory" / cgroup_v1.PARENT).mkdir(parents=True)
+    (tmp_path / "pids").mkdir()
+    (tmp_path / "pids" / cgroup_v1.PARENT).write_text("not a directory")
+    monkeypatch.setattr(cgroup_v1, "ROOT", tmp_path)
+    monkeypatch.setattr(cgroup_v1.os, "chown", lambda *a, **k: None)  # no cgroup.procs in a fake tree
+    with pytest.raises(OSError):
+        cgroup_v1.Cgroup(Limits())
+    assert list((tmp_path / "memory" / cgroup_v1.PARENT).iterdir()) == []
