@@ -137,6 +137,8 @@ class ProcessSandbox(Sandbox):
                 **drop,
             )
         except OSError as exc:
+            if status_r >= 0:
+                os.close(status_r)
             raise InfraError(f"could not start the sandbox: {exc}") from exc
         finally:
             if status_w >= 0:

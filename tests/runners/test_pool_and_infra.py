@@ -244,3 +244,19 @@ def test_cgroup_half_created_is_removed(tmp_path: Path, monkeypatch):
     with pytest.raises(OSError):
         cgroup_v1.Cgroup(Limits())
     assert list((tmp_path / "memory" / cgroup_v1.PARENT).iterdir()) == []
+
+
+def test_failed_sandbox_start_leaks_no_descriptor(tmp_path: Path):
+    """When the launcher cannot even be started, both ends of the start-mark pipe must be closed (an InfraError
+    is retried, so a leak would grow with every failed start)."""
+    import os
+
+    from harness.runners.process_backend import STARTED_MARK, LocalSandbox
+    from harness.runners.types import InfraError, Limits
+
+    sb = LocalSandbox(allow_untrusted_code_on_host=True)
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(3):
+        with pytest.raises(InfraError):
+            sb._run([STARTED_MARK, str(tmp_path / "no-such-launcher")], {}, str(tmp_path), Limits(), None)
+    assert len(os.listdir("/proc/self/fd")) == before
