@@ -1,7 +1,7 @@
 """Calibration error of stated confidences, as BrowseComp-style benchmarks report it.
 
 Both functions take confidences in percent (0-100, as parsed from "Confidence: 85%") and correctness as 0/1, and
-return the error in percent. The three published variants are not comparable with each other:
+return the error in percent. The two published variants are not comparable with each other:
 - `hle_calibration_error`: Humanity's Last Exam / BrowseComp(-Plus) `calib_err(p="2", beta=100)`: RMS over
   equal-mass bins of `beta` items sorted by confidence; the last bin absorbs the remainder. The reference code
   loops `range(len(bins) - 1)` and so never counts the last (most confident) bin; `include_last_bin=False`
