@@ -67,6 +67,20 @@ def test_registry_has_every_category_and_group() -> None:
     assert "acc_multi_turn_base" in task.metrics and "error_recovery" in task.metrics
 
 
+def test_documented_run_commands_use_the_cli_option_flag() -> None:
+    # docs/tasks/bfcl.md once showed `--task-option mode=fc`, a flag `harness run` does not have.
+    from typer.testing import CliRunner
+
+    from harness.cli import app
+
+    help_text = CliRunner().invoke(app, ["run", "--help"], env={"COLUMNS": "200"}).output
+    assert "--task-arg" in help_text
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "tasks" / "bfcl.md").read_text()
+    commands = [line for line in docs.splitlines() if line.startswith("harness run ")]
+    assert commands and all("--task-option" not in c for c in commands)
+    assert all("--task-arg mode=" in c for c in commands if "mode=" in c)
+
+
 def test_bad_mode_is_a_user_error() -> None:
     from harness.core.errors import UserError
 

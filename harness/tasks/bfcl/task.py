@@ -1,6 +1,6 @@
 """The BFCL task: one class for every category and group; the official checkers score each item.
 
-Options (`--task-option`):
+Options (`--task-arg` / `-T key=value`):
 - `mode=fc|prompt` (default fc): native function calling (OpenAI `tools`, calls read from Completion.tool_calls) or
   the official prompting format (system prompt with JSON function docs; replies decoded by the official decoder,
   which keeps keyword arguments only: `f(1)` decodes to `f()`, as upstream; see docs/tasks/bfcl.md).
