@@ -71,7 +71,8 @@ def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple
 def clustered_stderr(values: Sequence[float], clusters: Sequence[Any]) -> float:
     """Cluster-robust standard error of the mean (CR1: statsmodels OLS on a constant, cov_type="cluster").
 
-    CR1 multiplies the CR0 sandwich by G/(G-1)·(n-1)/(n-1), i.e. the usual Stata small-sample factor.
+    CR1 multiplies the CR0 sandwich by G/(G-1)·(n-1)/(n-k); with k = 1 (the constant) that is G/(G-1), the usual
+    Stata small-sample factor.
     """
     import statsmodels.api as sm
 
