@@ -36,9 +36,9 @@ def _prompt_hash(task: Any, sample: Sample) -> str:
 
 def build_row(run_id: str, task_name: str, model: str, sample: Sample, epoch: int, prompt_hash: str,
               output: ModelOutput | None, score: Score | None, error: str | None, error_kind: str | None,
-              latency: float) -> dict[str, Any]:
+              latency: float, primary: str) -> dict[str, Any]:
+    """One journal row. `score` is the value of the task's primary metric (its first), null when absent."""
     scores = score.values if score else {}
-    primary = next(iter(scores.values()), None) if scores else None
     finish = output.finish_reason if output else None
     return {
         "run_id": run_id,
@@ -50,7 +50,7 @@ def build_row(run_id: str, task_name: str, model: str, sample: Sample, epoch: in
         "target": _target_text(sample.target),
         "output": output.text if output else None,
         "answer": score.answer if score else None,
-        "score": primary,
+        "score": scores.get(primary),
         "scores": scores,
         "parse_failure": bool(score.parse_failure) if score else False,
         "truncated": finish == "length",
@@ -135,7 +135,8 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
                     raise UserError(f"model {opts.model} failed {state['failed_in_a_row']} requests in a row and "
                                     f"answered none: {state['last_error']}")
             jour.append(build_row(folder.run_id, task.name, opts.model, sample, epoch,
-                                  _prompt_hash(task, sample), output, score, error, kind, latency))
+                                  _prompt_hash(task, sample), output, score, error, kind, latency,
+                                  primary=task.metrics[0]))
             progress.advance()
 
         async def worker() -> None:

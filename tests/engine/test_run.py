@@ -150,3 +150,16 @@ def test_self_consistency_votes_over_separate_requests(tmp_path: Path) -> None:
     assert [r["score"] for r in rows] == [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]
     out = json.loads(rows[0]["output_json"])
     assert out["metadata"]["self_consistency"]["n"] == 3
+
+
+def test_score_column_is_the_tasks_primary_metric_whatever_the_dict_order() -> None:
+    from harness.core import Completion, ModelOutput, Sample, Score
+    from harness.engine.scheduler import build_row
+
+    sample = Sample(id="1", input="q", target="a")
+    score = Score(values={"coverage": 0.25, "accuracy": 1.0})
+    output = ModelOutput(completions=[Completion("a", "stop")])
+    row = build_row("r", "t", "m", sample, 0, "h", output, score, None, None, 0.1, primary="accuracy")
+    assert row["score"] == 1.0 and row["scores"] == {"coverage": 0.25, "accuracy": 1.0}
+    assert build_row("r", "t", "m", sample, 0, "h", output, Score(values={"coverage": 0.5}), None, None, 0.1,
+                     primary="accuracy")["score"] is None
