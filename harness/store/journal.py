@@ -1,7 +1,7 @@
 """Append-only per-sample journal: the ground truth of a run while it is in progress.
 
 One JSON line per finished (sample, epoch). A run killed at any moment leaves at most one torn last line, which
-`read` drops (and `open_for_append` truncates away), so a resumed run neither loses nor duplicates a sample. A later
+`read` drops (and opening a `Journal` truncates away), so a resumed run neither loses nor duplicates a sample. A later
 line for the same (sample, epoch) supersedes an earlier one: that is how a retried error is recorded.
 """
 
@@ -15,10 +15,12 @@ from typing import IO, Any
 Key = tuple[str, int]
 
 
-def read(path: Path) -> dict[Key, dict[str, Any]]:
+def _scan(path: Path) -> tuple[dict[Key, dict[str, Any]], int]:
+    """The rows of the complete, parseable lines, and how many bytes those lines take."""
     rows: dict[Key, dict[str, Any]] = {}
+    good = 0
     if not path.exists():
-        return rows
+        return rows, good
     with path.open("rb") as f:
         for line in f:
             if not line.endswith(b"\n"):
@@ -28,29 +30,19 @@ def read(path: Path) -> dict[Key, dict[str, Any]]:
             except json.JSONDecodeError:
                 break
             rows[(row["sample_id"], int(row["epoch"]))] = row
-    return rows
-
-
-def _valid_length(path: Path) -> int:
-    """Bytes up to the end of the last complete, parseable line."""
-    good = 0
-    with path.open("rb") as f:
-        for line in f:
-            if not line.endswith(b"\n"):
-                break
-            try:
-                json.loads(line)
-            except json.JSONDecodeError:
-                break
             good += len(line)
-    return good
+    return rows, good
+
+
+def read(path: Path) -> dict[Key, dict[str, Any]]:
+    return _scan(path)[0]
 
 
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         if path.exists():
-            size = _valid_length(path)
+            size = _scan(path)[1]
             if size != path.stat().st_size:
                 with path.open("r+b") as f:
                     f.truncate(size)
