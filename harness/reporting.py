@@ -29,8 +29,8 @@ def print_metrics(run_dir: Path) -> None:
     console.print(table)
     console.print(
         f"samples {m['n_samples']} x epochs {m['epochs']} | parse failures {m['parse_failure_rate']:.1%} | "
-        f"truncated {m['truncation_rate']:.1%} | errors {m['error_rate']:.1%} {json.dumps(m['errors']) if m['errors'] else ''}"
-        f"| retries {m['retries']} | cached {m['cached_rate']:.0%}"
+        f"truncated {m['truncation_rate']:.1%} | errors {m['error_rate']:.1%}"
+        f"{' ' + json.dumps(m['errors']) if m['errors'] else ''} | retries {m['retries']} | cached {m['cached_rate']:.0%}"
     )
     console.print(f"results: {run_dir}")
 

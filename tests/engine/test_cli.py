@@ -59,3 +59,11 @@ def test_help_lists_the_commands() -> None:
     helped = runner.invoke(app, ["--help"])
     for command in ("run", "score", "show", "tasks", "models", "data"):
         assert command in helped.output
+
+
+def test_summary_line_separates_the_error_counts(tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "rows.jsonl", 5)
+    ran = runner.invoke(app, ["run", "-t", "toy-arith", "-m", "toy-seed?fail=3", "--data", str(data), "-o",
+                              str(tmp_path / "res"), "--progress", "none", "--no-cache"], env={"COLUMNS": "300"})
+    assert ran.exit_code == 0, ran.output
+    assert 'errors 20.0% {"model": 1} | retries 0 |' in ran.output
