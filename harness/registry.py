@@ -90,8 +90,19 @@ def _load(group: str, builtin_modules: tuple[str, ...], key: str) -> None:
         if isinstance(obj, type):
             if key == "tasks":
                 register_task(getattr(obj, "name", ep.name))(obj)
-            else:
+            elif _is_adapter_class(obj):
                 register_model(obj)
+            else:
+                import warnings
+
+                warnings.warn(f"harness: plug-in {ep.name!r} ({ep.value}) is not a ModelAdapter subclass with a "
+                              "`kind`; skipped", stacklevel=2)
+
+
+def _is_adapter_class(obj: type) -> bool:
+    from harness.models.base import ModelAdapter
+
+    return issubclass(obj, ModelAdapter) and isinstance(getattr(obj, "kind", None), str)
 
 
 def _ensure_tasks() -> None:

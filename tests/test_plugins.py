@@ -54,3 +54,22 @@ def test_without_the_plugin_the_task_is_unknown(tmp_path: Path) -> None:
     ran = _harness(env, "run", "--task", "echo-words", "--model", "gold", cwd=tmp_path)
     assert ran.returncode == 2
     assert ran.stderr.strip().splitlines()[-1].startswith("error: unknown task 'echo-words'")
+
+
+def test_a_model_entry_point_that_is_not_an_adapter_is_skipped_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib.metadata import EntryPoint
+
+    from harness import registry
+
+    class NotAnAdapter:  # e.g. a Task class registered in the wrong group: it has no `kind`
+        pass
+
+    bad = EntryPoint(name="oops", value="somewhere:NotAnAdapter", group=registry.MODEL_GROUP)
+    monkeypatch.setattr(EntryPoint, "load", lambda self: NotAnAdapter)
+    monkeypatch.setattr(registry, "entry_points", lambda group: [bad] if group == registry.MODEL_GROUP else [])
+    monkeypatch.setattr(registry, "_loaded", {"tasks": True, "models": False})
+    with pytest.warns(UserWarning, match="'oops'.*not a ModelAdapter"):
+        entries = registry.model_entries()
+    assert "gold" in entries and "oops" not in entries
