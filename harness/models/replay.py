@@ -31,7 +31,11 @@ def load_predictions(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
     for i, row in enumerate(rows):
         if id_field not in row or out_field not in row:
             raise UserError(f"{path}: row {i} lacks {id_field!r} or {out_field!r}")
-        key = (str(row[id_field]), int(row.get("epoch") or 0))
+        try:
+            epoch = int(row.get("epoch") or 0)
+        except (TypeError, ValueError):
+            raise UserError(f"{path}: row {i} has epoch {row.get('epoch')!r}, not an integer") from None
+        key = (str(row[id_field]), epoch)
         table[key] = {"output": row[out_field], **row}
     return table
 

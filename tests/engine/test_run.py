@@ -163,3 +163,12 @@ def test_score_column_is_the_tasks_primary_metric_whatever_the_dict_order() -> N
     assert row["score"] == 1.0 and row["scores"] == {"coverage": 0.25, "accuracy": 1.0}
     assert build_row("r", "t", "m", sample, 0, "h", output, Score(values={"coverage": 0.5}), None, None, 0.1,
                      primary="accuracy")["score"] is None
+
+
+def test_replay_file_with_a_non_integer_epoch_is_one_clear_error(tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "rows.jsonl", 2)
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(json.dumps({"id": "0", "output": "0", "epoch": "first"}) + "\n")
+    with pytest.raises(UserError, match="row 0 has epoch 'first', not an integer"):
+        run_task(RunOptions(task="toy-arith", model=f"replay:{preds}", data=str(data), output=tmp_path / "r",
+                            progress="none", cache=False))
