@@ -55,6 +55,9 @@ class RequestCache:
         self.hits += 1
         out = ModelOutput.from_json(json.loads(row[0]))
         out.cached = True
+        # Retries and latency belong to the call that filled the cache, not to this run.
+        out.retries = 0
+        out.latency_s = 0.0
         return out
 
     def put(self, key: str, output: ModelOutput) -> None:

@@ -112,7 +112,10 @@ def _locate_folder(opts: RunOptions, prep: _Prepared) -> tuple[RunFolder, bool]:
     """The folder to write into and whether it is resumed: --resume, else an unfinished run of the same spec."""
     if opts.resume:
         folder = find_run(opts.resume, opts.output)
-        previous = folder.read_run()
+        try:
+            previous = folder.read_run()
+        except (OSError, json.JSONDecodeError) as e:
+            raise UserError(f"cannot resume {folder.run_id}: its run.json is unreadable ({e})") from None
         if previous.get("spec_hash") != prep.spec_hash:
             changed = [k for k, v in prep.spec.items() if previous.get("spec", {}).get(k) != v]
             raise UserError(f"cannot resume {folder.run_id}: it was made with different settings "
@@ -148,6 +151,7 @@ def run_task(opts: RunOptions) -> Path:
     from harness.engine import provenance
 
     record: dict[str, Any] = folder.read_run() if resumed else {}
+    previous_describe = record.get("model", {}).get("describe")
     record.update({
         "run_id": folder.run_id,
         "status": "running",
@@ -158,7 +162,8 @@ def run_task(opts: RunOptions) -> Path:
         "task": {"name": prep.task.name, "version": prep.task.version, "content_hash": prep.spec["task_content_hash"],
                  "options": prep.task.options, "metrics": list(prep.task.metrics)},
         "dataset": prep.data_info,
-        "model": {"spec": opts.model, "method": opts.method},
+        "model": {"spec": opts.model, "method": opts.method,
+                  **({"describe": previous_describe} if previous_describe else {})},
         "generation_config": prep.config.to_dict(),
         "epochs": prep.epochs,
         "reducers": prep.reducers,
@@ -180,7 +185,8 @@ def run_task(opts: RunOptions) -> Path:
         raise UserError(f"interrupted; finished samples are kept in {folder.path}. Resume with the same command "
                         f"or --resume {folder.run_id}") from None
     t_gen = time.monotonic()
-    record["model"]["describe"] = describe
+    if describe is not None:
+        record["model"]["describe"] = describe
     metrics = finalize(folder, prep, record)
     record["finished_at"] = _now()
     record["status"] = "complete"

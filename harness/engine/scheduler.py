@@ -68,7 +68,7 @@ def build_row(run_id: str, task_name: str, model: str, sample: Sample, epoch: in
     }
 
 
-async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[str, Any]:
+async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[str, Any] | None:
     from harness.engine.cache import CachingAdapter, RequestCache, default_cache_path
     from harness.engine.progress import make_progress
     from harness.engine.run import RESUMABLE_ERRORS, with_epoch_seed
@@ -156,7 +156,8 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
         for r in results:
             if isinstance(r, BaseException):
                 raise r
-        return model.describe()
+        # A resume with nothing left to ask never started the adapter: keep the description the run already has.
+        return model.describe() if pending else None
     finally:
         progress.stop()
         jour.close()

@@ -90,7 +90,7 @@ class ServerProcess:
         self.log_path = log_path
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(log_path, "ab")
-        self._log.write(("$ " + " ".join(self.cmd) + "\n").encode())
+        self._log.write(("$ " + " ".join(redact_secrets(list(self.cmd))) + "\n").encode())
         self._log.flush()
         hook = _pdeathsig_hook()
         self.proc = subprocess.Popen(
@@ -162,3 +162,24 @@ def _stop_all() -> None:
         servers = list(_live.values())
     for server in servers:
         server.stop()
+
+
+_SECRET_FLAGS = ("--api-key", "--hf-token", "--token")
+
+
+def redact_secrets(argv: list[str]) -> list[str]:
+    """`--api-key X` / `--api-key=X` -> `--api-key ***`, so run.json never holds a key given through args=."""
+    out: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+        elif arg in _SECRET_FLAGS:
+            out.append(arg)
+            hide_next = True
+        elif arg.startswith(tuple(f + "=" for f in _SECRET_FLAGS)):
+            out.append(arg.split("=", 1)[0] + "=***")
+        else:
+            out.append(arg)
+    return out

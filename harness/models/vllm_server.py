@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import UserError
-from harness.models._server_process import ServerProcess, free_port
+from harness.models._server_process import ServerProcess, free_port, redact_secrets
 from harness.models.base import AdapterContext
 from harness.models.openai_api import OpenAIAdapter
 from harness.models.spec import ModelSpec
@@ -243,8 +243,10 @@ class VLLMAdapter(OpenAIAdapter):
             chat_template_hash=chat_template_hash(self.spec.name),
         )
         if self.mode == "launched":
-            info["launch_command"] = self.launch_cmd[1:]  # without the interpreter path (machine-specific)
+            # without the interpreter path (machine-specific) and without secrets passed through args=
+            info["launch_command"] = redact_secrets(self.launch_cmd[1:])
             info["vllm_python_version"] = self.vllm_info.get("python")
             log = self.server.log_path if self.server is not None else getattr(self, "server_log", None)
             info["server_log"] = str(log) if log else None
         return info
+

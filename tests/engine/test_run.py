@@ -172,3 +172,34 @@ def test_replay_file_with_a_non_integer_epoch_is_one_clear_error(tmp_path: Path)
     with pytest.raises(UserError, match="row 0 has epoch 'first', not an integer"):
         run_task(RunOptions(task="toy-arith", model=f"replay:{preds}", data=str(data), output=tmp_path / "r",
                             progress="none", cache=False))
+
+
+def test_cache_hits_do_not_carry_the_original_retries(tmp_path: Path) -> None:
+    from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput
+    from harness.engine.cache import RequestCache, request_key
+
+    cache = RequestCache(tmp_path / "c.sqlite")
+    request = GenerateRequest(messages=[{"role": "user", "content": "hi"}], config=GenerationConfig())
+    key = request_key("openai:m", request)
+    cache.put(key, ModelOutput(completions=[Completion("yo", "stop")], retries=3, latency_s=2.5))
+    hit = cache.get(key)
+    assert hit is not None and hit.cached and hit.retries == 0 and hit.latency_s == 0.0 and hit.text == "yo"
+
+
+def test_resuming_a_finished_journal_keeps_the_model_description(tmp_path: Path) -> None:
+    run = _run(tmp_path, model="toy-seed")
+    record = json.loads((run / "run.json").read_text())
+    described = record["model"]["describe"]
+    record["status"] = "running"
+    (run / "run.json").write_text(json.dumps(record))
+    again = run_task(RunOptions(task="toy-arith", model="toy-seed", data=str(tmp_path / "rows.jsonl"),
+                                output=tmp_path / "results", progress="none", resume=run.name))
+    assert json.loads((again / "run.json").read_text())["model"]["describe"] == described
+
+
+def test_resume_of_a_corrupt_run_json_is_one_clear_error(tmp_path: Path) -> None:
+    run = _run(tmp_path, model="gold")
+    (run / "run.json").write_text("{not json")
+    with pytest.raises(UserError, match="run.json is unreadable"):
+        run_task(RunOptions(task="toy-arith", model="gold", data=str(tmp_path / "rows.jsonl"),
+                            output=tmp_path / "results", progress="none", resume=str(run)))

@@ -104,3 +104,11 @@ def test_server_dies_with_the_harness(tmp_path: Path, mode: str) -> None:
         driver.kill()  # no Python runs: PR_SET_PDEATHSIG tells the kernel to stop the server
     driver.wait(timeout=30)
     assert wait_dead([server_pid, grandchild]), f"server outlived the harness ({mode})"
+
+
+def test_secrets_passed_to_the_server_are_redacted() -> None:
+    from harness.models._server_process import redact_secrets
+
+    argv = ["-m", "vllm", "--api-key", "sk-123", "--port", "8000", "--hf-token=hf_abc", "--model", "m"]
+    assert redact_secrets(argv) == ["-m", "vllm", "--api-key", "***", "--port", "8000", "--hf-token=***",
+                                    "--model", "m"]
