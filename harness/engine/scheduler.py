@@ -16,6 +16,7 @@ from harness.store.run_folder import RunFolder
 if TYPE_CHECKING:
     from harness.engine.run import RunOptions, _Prepared
     from harness.models.base import ModelAdapter
+    from harness.tasks.base import Task
 
 # If this many requests fail in a row before any succeeds, the backend is unreachable: stop instead of journalling
 # thousands of identical errors.
@@ -34,23 +35,25 @@ def _prompt_hash(task: Any, sample: Sample) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def build_row(run_id: str, task_name: str, model: str, sample: Sample, epoch: int, prompt_hash: str,
-              output: ModelOutput | None, score: Score | None, error: str | None, error_kind: str | None,
-              latency: float, primary: str) -> dict[str, Any]:
-    """One journal row. `score` is the value of the task's primary metric (its first), null when absent."""
+def build_row(run_id: str, task: Task, model: str, sample: Sample, epoch: int, output: ModelOutput | None,
+              score: Score | None, error: str | None, error_kind: str | None, latency: float) -> dict[str, Any]:
+    """One journal row. `score` is the value of the task's primary metric (its first), null when absent;
+    `cluster` is the sample's value of the task's cluster key (shared passage, template ...), null when none."""
     scores = score.values if score else {}
     finish = output.finish_reason if output else None
+    cluster = sample.metadata.get(task.cluster_key) if task.cluster_key else None
     return {
         "run_id": run_id,
-        "task": task_name,
+        "task": task.name,
         "model": model,
         "sample_id": sample.id,
         "epoch": epoch,
-        "prompt_hash": prompt_hash,
+        "prompt_hash": _prompt_hash(task, sample),
+        "cluster": None if cluster is None else str(cluster),
         "target": _target_text(sample.target),
         "output": output.text if output else None,
         "answer": score.answer if score else None,
-        "score": scores.get(primary),
+        "score": scores.get(task.metrics[0]),
         "scores": scores,
         "parse_failure": bool(score.parse_failure) if score else False,
         "truncated": finish == "length",
@@ -134,9 +137,8 @@ async def execute(opts: RunOptions, prep: _Prepared, folder: RunFolder) -> dict[
                 if state["ok"] == 0 and state["failed_in_a_row"] >= _FAIL_FAST_AFTER:
                     raise UserError(f"model {opts.model} failed {state['failed_in_a_row']} requests in a row and "
                                     f"answered none: {state['last_error']}")
-            jour.append(build_row(folder.run_id, task.name, opts.model, sample, epoch,
-                                  _prompt_hash(task, sample), output, score, error, kind, latency,
-                                  primary=task.metrics[0]))
+            jour.append(build_row(folder.run_id, task, opts.model, sample, epoch, output, score, error, kind,
+                                  latency))
             progress.advance()
 
         async def worker() -> None:

@@ -14,6 +14,7 @@ SAMPLES_SCHEMA = pa.schema(
         ("sample_id", pa.string()),
         ("epoch", pa.int32()),
         ("prompt_hash", pa.string()),
+        ("cluster", pa.string()),
         ("target", pa.string()),
         ("output", pa.string()),
         ("answer", pa.string()),

@@ -58,6 +58,9 @@ class Task(ABC):
     default_epochs: ClassVar[int] = 1
     # Samples whose metadata carries this key are clustered by it for standard errors (e.g. a shared passage).
     cluster_key: ClassVar[str | None] = None
+    # Whether a larger primary metric is better (False for attack success rates): read by compare, regress and
+    # leaderboards from run.json.
+    higher_is_better: ClassVar[bool] = True
 
     def __init__(self, **options: Any) -> None:
         self.options: dict[str, Any] = options

@@ -156,13 +156,27 @@ def test_score_column_is_the_tasks_primary_metric_whatever_the_dict_order() -> N
     from harness.core import Completion, ModelOutput, Sample, Score
     from harness.engine.scheduler import build_row
 
-    sample = Sample(id="1", input="q", target="a")
+    from toy import ToyArith
+
+    task = ToyArith()
+    sample = Sample(id="1", input="q", target="a", metadata={"group": "g1"})
     score = Score(values={"coverage": 0.25, "accuracy": 1.0})
     output = ModelOutput(completions=[Completion("a", "stop")])
-    row = build_row("r", "t", "m", sample, 0, "h", output, score, None, None, 0.1, primary="accuracy")
+    row = build_row("r", task, "m", sample, 0, output, score, None, None, 0.1)
     assert row["score"] == 1.0 and row["scores"] == {"coverage": 0.25, "accuracy": 1.0}
-    assert build_row("r", "t", "m", sample, 0, "h", output, Score(values={"coverage": 0.5}), None, None, 0.1,
-                     primary="accuracy")["score"] is None
+    assert row["cluster"] is None  # the toy task declares no cluster key
+    assert build_row("r", task, "m", sample, 0, output, Score(values={"coverage": 0.5}), None, None, 0.1)["score"] is None
+
+
+def test_cluster_column_carries_the_tasks_cluster_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from toy import ToyArith
+
+    monkeypatch.setattr(ToyArith, "cluster_key", "group")
+    run = _run(tmp_path, model="gold", n=6)
+    rows = pq.read_table(run / "samples.parquet").to_pylist()
+    assert [r["cluster"] for r in rows] == ["g0", "g1", "g2", "g0", "g1", "g2"]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["metrics"]["accuracy"]["ci_method"] in ("cluster-CR1-t", "wilson")
 
 
 def test_replay_file_with_a_non_integer_epoch_is_one_clear_error(tmp_path: Path) -> None:

@@ -79,6 +79,7 @@ def write_run(
             rows["sample_id"].append(ids[i])
             rows["epoch"].append(e)
             rows["prompt_hash"].append(hashlib.sha1(f"{task}:{ids[i]}".encode()).hexdigest()[:16])
+            rows["cluster"].append(None)
             rows["target"].append("42")
             rows["output"].append(outputs[i] if outputs else f"The answer is {ans}.")
             rows["answer"].append(ans)

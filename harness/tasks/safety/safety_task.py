@@ -53,6 +53,8 @@ class SafetyTask(Task):
 
     default_config: ClassVar[GenerationConfig] = GenerationConfig(max_tokens=512, temperature=0.0)
     task_options: ClassVar[tuple[str, ...]] = ()
+    # the primary metric is an attack success rate: a rise is a regression of the attacked model
+    higher_is_better: ClassVar[bool] = False
 
     def __init__(self, **options: Any) -> None:
         known = COMMON_OPTIONS + self.task_options
