@@ -92,3 +92,21 @@ class MethodAdapter(ModelAdapter):
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "spec": str(self.spec), "inner": self.inner.describe()}
+
+
+def local_weights_fingerprint(name: str) -> str | None:
+    """A cheap fingerprint of a local model folder (file names, sizes, modification times), or None for a hub id.
+
+    Goes into the request-cache identity so that a checkpoint rewritten in place (`vllm:./ckpt` after more
+    training) is never answered from the cache of the old weights."""
+    import hashlib
+
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        return None
+    h = hashlib.sha256()
+    for f in sorted(path.iterdir()):
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return h.hexdigest()[:16]

@@ -26,7 +26,7 @@ from typing import Any
 from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Usage
 from harness.core.errors import ModelError, UserError
 from harness.models._openai_wire import messages_to_prompt
-from harness.models.base import AdapterContext, ModelAdapter
+from harness.models.base import AdapterContext, ModelAdapter, local_weights_fingerprint
 from harness.models.spec import ModelSpec
 from harness.registry import register_model
 
@@ -267,6 +267,9 @@ class HFAdapter(ModelAdapter):
         return entries
 
     # --- records ------------------------------------------------------------------------------------------------
+    def cache_identity(self) -> str:
+        return f"{self.spec}|weights:{local_weights_fingerprint(self.spec.name)}"
+
     def describe(self) -> dict[str, Any]:
         template = getattr(self.tokenizer, "chat_template", None) if self.tokenizer is not None else None
         if isinstance(template, dict):

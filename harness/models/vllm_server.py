@@ -31,7 +31,7 @@ from typing import Any
 
 from harness.core.errors import UserError
 from harness.models._server_process import ServerProcess, free_port, redact_secrets
-from harness.models.base import AdapterContext
+from harness.models.base import AdapterContext, local_weights_fingerprint
 from harness.models.openai_api import OpenAIAdapter
 from harness.models.spec import ModelSpec
 from harness.registry import register_model
@@ -232,7 +232,9 @@ class VLLMAdapter(OpenAIAdapter):
     def cache_identity(self) -> str:
         params = {k: v for k, v in self.spec.params.items() if k not in _NOT_IDENTITY}
         ident = str(ModelSpec(self.kind, self.spec.name, params))
-        return ident if self.mode != "attached" else f"{ident}|{self._endpoint()}|{self.model}"
+        if self.mode == "attached":
+            return f"{ident}|{self._endpoint()}|{self.model}"
+        return f"{ident}|weights:{local_weights_fingerprint(self.spec.name)}"
 
     def describe(self) -> dict[str, Any]:
         info = super().describe()

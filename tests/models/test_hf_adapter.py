@@ -151,3 +151,19 @@ def test_cuda_batched_greedy_matches_cpu_reference(tiny_model_dir: Path) -> None
     bf16 = create_model(f"hf:{tiny_model_dir}?device=cuda&dtype=bfloat16")
     outs = run(bf16, lambda: asyncio.gather(*(bf16.generate(GenerateRequest(chat(q), cfg)) for q in PROMPTS)))
     assert all(o.finish_reason in ("stop", "length") and o.usage.completion_tokens > 0 for o in outs)
+
+
+def test_cache_identity_changes_when_the_weights_are_rewritten(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from harness.registry import create_model
+
+    (tmp_path / "config.json").write_text("{}")
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"a" * 10)
+    before = create_model(f"hf:{tmp_path}").cache_identity()
+    assert before == create_model(f"hf:{tmp_path}").cache_identity()
+    weights.write_bytes(b"b" * 10)
+    os.utime(weights, ns=(1, 1))  # same size, new content: the modification time tells them apart
+    assert create_model(f"hf:{tmp_path}").cache_identity() != before
+    assert create_model("hf:org/hub-model").cache_identity().endswith("weights:None")
