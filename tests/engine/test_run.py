@@ -153,10 +153,10 @@ def test_self_consistency_votes_over_separate_requests(tmp_path: Path) -> None:
 
 
 def test_score_column_is_the_tasks_primary_metric_whatever_the_dict_order() -> None:
+    from toy import ToyArith
+
     from harness.core import Completion, ModelOutput, Sample, Score
     from harness.engine.scheduler import build_row
-
-    from toy import ToyArith
 
     task = ToyArith()
     sample = Sample(id="1", input="q", target="a", metadata={"group": "g1"})
