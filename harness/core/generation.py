@@ -41,9 +41,10 @@ class GenerationConfig:
         )
 
     def merged(self, overrides: dict[str, Any]) -> GenerationConfig:
-        """A copy with the given fields replaced; unknown keys go to `extra`."""
+        """A copy with the given fields replaced; unknown keys go to `extra`. A known field with a value of the
+        wrong type (`max_tokens=abc`) is a UserError here, not a backend failure later."""
         known = {f for f in self.__dataclass_fields__}
-        direct = {k: v for k, v in overrides.items() if k in known and v is not None}
+        direct = {k: _checked(k, v) for k, v in overrides.items() if k in known and v is not None}
         if "stop" in direct and isinstance(direct["stop"], (list, str)):
             direct["stop"] = tuple([direct["stop"]] if isinstance(direct["stop"], str) else direct["stop"])
         extra = dict(self.extra)
@@ -55,6 +56,22 @@ class GenerationConfig:
         d["stop"] = list(self.stop)
         d["extra"] = {k: json.loads(v) for k, v in self.extra}
         return d
+
+
+_INT_FIELDS = frozenset({"max_tokens", "top_k", "n", "seed", "top_logprobs"})
+_FLOAT_FIELDS = frozenset({"temperature", "top_p"})
+
+
+def _checked(key: str, value: Any) -> Any:
+    from harness.core.errors import UserError
+
+    if key in _INT_FIELDS and (isinstance(value, bool) or not isinstance(value, int)):
+        raise UserError(f"generation option {key}={value!r} must be an integer")
+    if key in _FLOAT_FIELDS and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise UserError(f"generation option {key}={value!r} must be a number")
+    if key == "logprobs" and not isinstance(value, bool):
+        raise UserError(f"generation option logprobs={value!r} must be true or false")
+    return float(value) if key in _FLOAT_FIELDS else value
 
 
 @dataclass

@@ -67,3 +67,11 @@ def test_summary_line_separates_the_error_counts(tmp_path: Path) -> None:
                               str(tmp_path / "res"), "--progress", "none", "--no-cache"], env={"COLUMNS": "300"})
     assert ran.exit_code == 0, ran.output
     assert 'errors 20.0% {"model": 1} | retries 0 |' in ran.output
+
+
+def test_generation_options_of_the_wrong_type_are_one_clear_error(tmp_path: Path) -> None:
+    data = write_rows(tmp_path / "rows.jsonl", 2)
+    ran = runner.invoke(app, ["run", "-t", "toy-arith", "-m", "gold", "--data", str(data), "-o", str(tmp_path / "r"),
+                              "--progress", "none", "-G", "max_tokens=abc"])
+    assert ran.exit_code != 0
+    assert "generation option max_tokens='abc' must be an integer" in str(ran.exception)
