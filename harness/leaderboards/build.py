@@ -10,6 +10,12 @@ The aggregate is the unweighted mean of a model's task scores (only for models t
 the task SEs in quadrature (tasks are different questions), and aggregate pairs use the per-task paired
 differences the same way.
 
+Direction: each task's metric is better when higher unless its runs declare otherwise (run.json
+task.higher_is_better, e.g. an attack success rate) or `lower_is_better` names it; a task's ranks follow its
+direction. Averaging scores of opposite directions means nothing, so when a board mixes them the aggregate (and
+the overall rank) covers the higher-is-better tasks only, with a warning; a board of lower-is-better tasks only
+aggregates them all and ranks the lowest first.
+
 Cells show the run's own metrics.json numbers (the engine's CI method: Wilson, t or clustered); the pairwise tests
 come from samples.parquet through DuckDB, so memory stays flat in the number of samples.
 """
@@ -55,6 +61,7 @@ class TaskColumn:
     versions: list[str]
     primary: str
     percent: bool  # scores are fractions in [0, 1]: show them as percentages
+    higher_is_better: bool = True
 
 
 @dataclass
@@ -104,6 +111,8 @@ class Leaderboard:
     alpha: float
     harness_versions: list[str]
     generated_at: str
+    aggregate_tasks: list[str] = field(default_factory=list)  # the tasks the aggregate averages
+    aggregate_higher_is_better: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +124,8 @@ class Leaderboard:
             "pairs": [asdict(p) for p in self.pairs],
             "runs": [r.to_dict() for r in self.runs],
             "warnings": self.warnings,
+            "aggregate_tasks": self.aggregate_tasks,
+            "aggregate_higher_is_better": self.aggregate_higher_is_better,
         }
 
 
@@ -198,13 +209,14 @@ def _unpaired_test(a: Cell, b: Cell) -> tuple[float, float, float, str]:
     return diff, se, float(2 * st.norm.sf(abs(diff) / se)), "unpaired-z"
 
 
-def _ranks(names: list[str], tests: list[PairTest]) -> dict[str, tuple[int, int]]:
+def _ranks(names: list[str], tests: list[PairTest], higher_is_better: bool = True) -> dict[str, tuple[int, int]]:
     better = {m: 0 for m in names}  # number of models significantly better than m
     worse = {m: 0 for m in names}
     for t in tests:
         if not t.significant:
             continue
-        winner, loser = (t.model_b, t.model_a) if t.diff > 0 else (t.model_a, t.model_b)
+        b_wins = t.diff > 0 if higher_is_better else t.diff < 0
+        winner, loser = (t.model_b, t.model_a) if b_wins else (t.model_a, t.model_b)
         better[loser] += 1
         worse[winner] += 1
     n = len(names)
@@ -237,21 +249,26 @@ def build_leaderboard(
     alpha: float = 0.05,
     underpowered_half_width: float = UNDERPOWERED_HALF_WIDTH,
     db: ResultsDB | None = None,
+    lower_is_better: Sequence[str] = (),
 ) -> Leaderboard:
     """Read every complete run at or below `paths` and build the leaderboard (see the module docstring)."""
+    from harness.leaderboards.pairing import check_task_names
     from harness.store.query import open_results
 
     own_db = db is None
     db = db or open_results(paths)
     try:
-        return _build(db, tasks, models, alpha, underpowered_half_width)
+        check_task_names(lower_is_better, db.runs)
+        return _build(db, tasks, models, alpha, underpowered_half_width, frozenset(lower_is_better))
     finally:
         if own_db:
             db.close()
 
 
 def _build(db: ResultsDB, tasks: Sequence[str] | None, models: Sequence[str] | None, alpha: float,
-           hw_limit: float) -> Leaderboard:
+           hw_limit: float, lower_is_better: frozenset[str] = frozenset()) -> Leaderboard:
+    from harness.leaderboards.pairing import task_direction
+
     warnings: list[str] = []
     runs = db.runs
     if tasks:
@@ -294,7 +311,12 @@ def _build(db: ResultsDB, tasks: Sequence[str] | None, models: Sequence[str] | N
             warnings.append(f"task {task}: runs report different primary metrics ({', '.join(primaries)})")
         task_cells = [cells[(m, task)] for m in task_runs]
         percent = all(_finite(c.mean) and -1e-9 <= c.mean <= 1 + 1e-9 for c in task_cells)
-        columns.append(TaskColumn(task, versions, primaries[0] if primaries else "?", percent))
+        direction = task_direction(task_runs.values(), task, lower_is_better)
+        if direction is None:
+            warnings.append(f"task {task}: runs disagree on whether higher is better; ranked as higher is better "
+                            f"(pass --lower-is-better {task} if it is not)")
+        higher = direction is not False
+        columns.append(TaskColumn(task, versions, primaries[0] if primaries else "?", percent, higher))
 
         by_key = {r.key: m for m, r in task_runs.items()}
         stats = db.pair_stats([r.key for r in task_runs.values() if r.has_samples])
@@ -315,23 +337,32 @@ def _build(db: ResultsDB, tasks: Sequence[str] | None, models: Sequence[str] | N
                 diff, se, p, test = _unpaired_test(cells[(a, task)], cells[(b, task)])
                 tests.append(PairTest(task, a, b, 0, diff, se, p, math.nan, test, False))
         _holm_family(tests, alpha)
-        for m, (lo, hi) in _ranks(names, tests).items():
+        for m, (lo, hi) in _ranks(names, tests, higher).items():
             cells[(m, task)].rank_lo, cells[(m, task)].rank_hi = lo, hi
         for t in tests:
             task_pair_effects[(task, t.model_a, t.model_b)] = (t.diff, t.stderr)
             task_pair_effects[(task, t.model_b, t.model_a)] = (-t.diff, t.stderr)
         all_tests.extend(tests)
 
+    # Scores of opposite directions cannot be averaged: the aggregate covers the higher-is-better tasks, or all
+    # tasks when every one is lower-is-better.
+    agg_higher = any(c.higher_is_better for c in columns) or not columns
+    agg_tasks = [c.name for c in columns if c.higher_is_better == agg_higher]
+    if len(agg_tasks) < len(columns):
+        left = [c.name for c in columns if c.name not in agg_tasks]
+        warnings.append(f"lower-is-better task(s) {', '.join(left)} are ranked on their own and left out of the "
+                        "aggregate (scores of opposite directions cannot be averaged)")
     rows: list[Row] = []
     for m in model_names:
         row_cells = {t: cells[(m, t)] for t in task_names if (m, t) in cells}
         sources = sorted({c.source for c in row_cells.values()})
-        rows.append(Row(m, row_cells, _aggregate(row_cells, task_names, columns, hw_limit), sources=sources))
+        agg_cells = {t: c for t, c in row_cells.items() if t in agg_tasks}
+        rows.append(Row(m, row_cells, _aggregate(agg_cells, agg_tasks, columns, hw_limit), sources=sources))
 
     agg_rows = [r for r in rows if r.aggregate is not None]
-    agg_tests = _aggregate_tests(agg_rows, task_names, task_pair_effects)
+    agg_tests = _aggregate_tests(agg_rows, agg_tasks, task_pair_effects)
     _holm_family(agg_tests, alpha)
-    ranks = _ranks([r.model for r in agg_rows], agg_tests)
+    ranks = _ranks([r.model for r in agg_rows], agg_tests, agg_higher)
     for r in agg_rows:
         r.rank_lo, r.rank_hi = ranks[r.model]
         assert r.aggregate is not None
@@ -345,11 +376,13 @@ def _build(db: ResultsDB, tasks: Sequence[str] | None, models: Sequence[str] | N
     if len(agg_rows) < len(rows):
         warnings.append(f"{len(rows) - len(agg_rows)} model(s) lack some task and get no aggregate or overall rank")
 
+    sign = -1.0 if agg_higher else 1.0  # best first
+
     def order(r: Row) -> tuple[int, float, str]:
         if r.aggregate is not None:
-            return (0, -r.aggregate.mean, r.model)
-        means = [c.mean for c in r.cells.values() if _finite(c.mean)]
-        return (1, -(sum(means) / len(means)) if means else 0.0, r.model)
+            return (0, sign * r.aggregate.mean, r.model)
+        means = [c.mean for t, c in r.cells.items() if t in agg_tasks and _finite(c.mean)]
+        return (1, sign * (sum(means) / len(means)) if means else 0.0, r.model)
 
     rows.sort(key=order)
     versions = sorted({f"{r.harness_version} ({r.git_sha[:7]})" if r.git_sha else r.harness_version
@@ -358,6 +391,7 @@ def _build(db: ResultsDB, tasks: Sequence[str] | None, models: Sequence[str] | N
         tasks=columns, rows=rows, pairs=all_tests, runs=sorted(selected, key=lambda r: (r.model, r.task)),
         warnings=warnings, alpha=alpha, harness_versions=versions,
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        aggregate_tasks=agg_tasks, aggregate_higher_is_better=agg_higher,
     )
 
 

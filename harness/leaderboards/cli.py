@@ -27,6 +27,10 @@ def _split(text: str | None) -> list[str] | None:
     return [t.strip() for t in text.split(",") if t.strip()] if text else None
 
 
+_LOWER_HELP = ("Comma-separated tasks whose metric is better when lower (e.g. an attack success rate); overrides "
+               "what run.json declares (task.higher_is_better).")
+
+
 def leaderboard(
     results: Annotated[Optional[list[Path]], typer.Argument(help="Results folders or run folders.")] = None,
     tasks: Annotated[Optional[str], typer.Option(help="Comma-separated tasks (columns, in this order).")] = None,
@@ -35,13 +39,15 @@ def leaderboard(
     out: Annotated[Optional[Path], typer.Option(help="Write leaderboard.<ext> and plots/ here.")] = None,
     no_plots: Annotated[bool, typer.Option("--no-plots", help="Skip the PNG/SVG plots.")] = False,
     alpha: Annotated[float, typer.Option(help="Significance level for ties (Holm-adjusted).")] = 0.05,
+    lower_is_better: Annotated[Optional[str], typer.Option("--lower-is-better", help=_LOWER_HELP)] = None,
 ) -> None:
     """One row per model, one column per task and an aggregate; score ± 95% CI (n); ties marked =k."""
     from harness.leaderboards.publish import parse_formats, publish
 
     formats = parse_formats(format)
     board, written = publish(results or [Path("results")], formats=formats, out=out, tasks=_split(tasks),
-                             models=_split(models), plots=not no_plots, alpha=alpha)
+                             models=_split(models), plots=not no_plots, alpha=alpha,
+                             lower_is_better=tuple(_split(lower_is_better) or ()))
     if out is None:
         for fmt in formats:
             typer.echo(written[fmt])
@@ -56,11 +62,13 @@ def compare(
     max_items: Annotated[int, typer.Option(help="Flipped items listed per direction and task.")] = 20,
     alpha: Annotated[float, typer.Option(help="Significance level (Holm across tasks).")] = 0.05,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the full report as JSON.")] = None,
+    lower_is_better: Annotated[Optional[str], typer.Option("--lower-is-better", help=_LOWER_HELP)] = None,
 ) -> None:
     """Paired difference B - A per task (CI, p, Holm) and the questions that flipped."""
     from harness.leaderboards.compare import compare_runs
 
-    report = compare_runs(run_a, run_b, max_items=max_items, alpha=alpha)
+    report = compare_runs(run_a, run_b, max_items=max_items, alpha=alpha,
+                          lower_is_better=tuple(_split(lower_is_better) or ()))
     typer.echo(report.to_markdown())
     if json_out:
         json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -78,6 +86,7 @@ def regress(
     = False,
     max_items: Annotated[int, typer.Option(help="Items listed per task.")] = 20,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Also write the report as JSON.")] = None,
+    lower_is_better: Annotated[Optional[str], typer.Option("--lower-is-better", help=_LOWER_HELP)] = None,
 ) -> None:
     """Exit 0: no regression beyond noise; 1: regressed (or, with --golden, harness drift); 2: inconclusive."""
     from harness.leaderboards import regress as gate
@@ -87,7 +96,7 @@ def regress(
     else:
         report = gate.regress(baseline, candidate, gate.GateSettings(
             tolerance=tolerance, alpha=alpha, min_samples=min_samples, max_mde=max_mde, max_items=max_items,
-            allow_task_change=allow_task_change))
+            allow_task_change=allow_task_change, lower_is_better=tuple(_split(lower_is_better) or ())))
     typer.echo(report.to_markdown())
     if json_out:
         json_out.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from harness.leaderboards.build import Cell, Leaderboard
-from harness.leaderboards.render import LEGEND, format_score, task_header
+from harness.leaderboards.render import LEGEND, aggregate_percent, format_score, task_header
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d1d1f;max-width:1400px}
@@ -92,7 +92,7 @@ def _inline_svg(path: Path) -> str:
 
 
 def render_html(board: Leaderboard, plots: list[Path] | None = None, title: str = "Leaderboard") -> str:
-    agg_pct = all(c.percent for c in board.tasks)
+    agg_pct = aggregate_percent(board)
     n_rows = len(board.rows)
     head = ['<th data-key="rank">Rank</th>', '<th data-key="model" class="model">Model</th>']
     for col in board.tasks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,13 @@ class Aligned:
     b: np.ndarray
     only_a: list[str]  # answered (without error) in a but not in b
     only_b: list[str]
+    # Per shared question, its cluster (stats.md §3.3), aligned with sample_ids; None when neither run recorded
+    # clusters (no `cluster` column, or every value null), so the caller falls back to the unclustered test.
+    clusters: list[str] | None = None
+
+    @property
+    def n_clusters(self) -> int | None:
+        return len(set(self.clusters)) if self.clusters is not None else None
 
     @property
     def binary(self) -> bool:
@@ -95,12 +103,24 @@ def align(db: ResultsDB, pair: RunPair) -> Aligned:
         b=np.array([vb[s] for s in shared], dtype=float),
         only_a=sorted(set(va) - set(vb)),
         only_b=sorted(set(vb) - set(va)),
+        clusters=shared_clusters(db.question_clusters(pair.a.key), db.question_clusters(pair.b.key), shared),
     )
 
 
-def flips(aligned: Aligned, eps: float = 1e-12) -> tuple[list[int], list[int]]:
-    """Indices of questions that got worse (b < a) and better (b > a), largest changes first."""
-    d = aligned.b - aligned.a
+def shared_clusters(ca: dict[str, str | None], cb: dict[str, str | None], ids: list[str]) -> list[str] | None:
+    """One cluster label per question: the baseline's, else the candidate's (the same task assigns the same
+    clusters; a run written before clusters were recorded has none). A question neither run clusters is its own
+    cluster, which is what the unclustered test assumes of every question. None when no question is clustered."""
+    labels = [ca.get(s) if ca.get(s) is not None else cb.get(s) for s in ids]
+    if all(c is None for c in labels):
+        return None
+    # The prefixes keep a singleton from ever colliding with a real cluster label.
+    return [f"c:{c}" if c is not None else f"q:{s}" for s, c in zip(ids, labels)]
+
+
+def flips(aligned: Aligned, eps: float = 1e-12, higher_is_better: bool = True) -> tuple[list[int], list[int]]:
+    """Indices of questions that got worse and better in b (by the metric's direction), largest changes first."""
+    d = aligned.b - aligned.a if higher_is_better else aligned.a - aligned.b
     worse = [int(i) for i in np.argsort(d, kind="stable") if d[i] < -eps]
     better = [int(i) for i in np.argsort(-d, kind="stable") if d[i] > eps]
     return worse, better
@@ -109,5 +129,36 @@ def flips(aligned: Aligned, eps: float = 1e-12) -> tuple[list[int], list[int]]:
 def run_differences(a: RunInfo, b: RunInfo) -> dict[str, tuple[str, str]]:
     """Provenance fields that differ between two runs (what could explain a change)."""
     fields = ("model", "task_version", "content_hash", "harness_version", "git_sha", "dataset_sha256", "epochs",
-              "source")
+              "source", "higher_is_better")
     return {f: (str(getattr(a, f)), str(getattr(b, f))) for f in fields if getattr(a, f) != getattr(b, f)}
+
+
+# -- metric direction ----------------------------------------------------------------------------------------------
+
+def parse_task_list(text: str | Sequence[str] | None) -> frozenset[str]:
+    """'a,b' or ['a', 'b,c'] -> {'a', 'b', 'c'} (a CLI option that may be repeated or comma-separated)."""
+    if not text:
+        return frozenset()
+    parts = [text] if isinstance(text, str) else list(text)
+    return frozenset(t.strip() for p in parts for t in p.split(",") if t.strip())
+
+
+def check_task_names(names: Iterable[str], runs: Iterable[RunInfo], option: str = "--lower-is-better") -> None:
+    """A task named in a direction override must exist: a typo would silently gate a safety metric upside down."""
+    known = {r.task for r in runs}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise UserError(f"{option}: no runs of task(s) {', '.join(unknown)} here "
+                        f"(tasks: {', '.join(sorted(known)) or 'none'})")
+
+
+def task_direction(runs: Iterable[RunInfo], task: str, lower_is_better: Iterable[str] = ()) -> bool | None:
+    """Whether a larger score is better for `task`: the override wins (named in `lower_is_better`), then what the
+    runs declare in run.json (task.higher_is_better), then True. None when the runs declare opposite directions
+    and no override settles it."""
+    if task in set(lower_is_better):
+        return False
+    declared = {r.higher_is_better for r in runs if r.higher_is_better is not None}
+    if len(declared) > 1:
+        return None
+    return declared.pop() if declared else True

@@ -45,10 +45,11 @@ def publish(
     models: Sequence[str] | None = None,
     plots: bool = True,
     alpha: float = 0.05,
+    lower_is_better: Sequence[str] = (),
 ) -> tuple[Leaderboard, dict[str, Path | str]]:
     """Build the leaderboard and write it. With `out`, files go to out/leaderboard.<ext> and out/plots/*.png|svg
     and the result maps each format to its path; without it, the result maps each format to its text."""
-    board = build_leaderboard(paths, tasks=tasks, models=models, alpha=alpha)
+    board = build_leaderboard(paths, tasks=tasks, models=models, alpha=alpha, lower_is_better=lower_is_better)
     written: dict[str, Path | str] = {}
     plot_paths: list[Path] = []
     if out is not None:

@@ -1,20 +1,27 @@
 """`harness regress`: the nightly regression gate (stats.md §4.1), and a golden mode for harness drift.
 
 Statistical mode, per task, on the questions both runs answered without error, d_i = candidate_i - baseline_i
-(epoch means), paired t on d (stderr from harness.stats.paired.paired_difference):
+(epoch means). The metric's direction comes from run.json (task.higher_is_better, declared by the task class),
+overridden by `--lower-is-better TASK,...`; for a lower-is-better metric (attack success rate) "worse" means
+larger, so every rule below is applied to the gain g = -Δ instead of Δ. The standard error is the paired one from
+harness.stats.paired.paired_difference: cluster-robust (CR1, t with G-1 df, stats.md §3.3 and §4.1) when the runs'
+samples.parquet carries a `cluster` column (the task's cluster_key), the plain paired t (n-1 df) otherwise.
 
   FAIL          the candidate is worse by more than the tolerance δ, beyond noise: the one-sided test of
-                H0: Δ >= -δ rejects at level α after Holm across tasks (i.e. the upper confidence bound < -δ).
-  WARN          significantly worse (H0: Δ >= 0 rejected, Holm) but not provably by more than δ: reported, exit 0.
+                H0: g >= -δ rejects at level α after Holm across tasks (the worse-side bound is beyond δ).
+  WARN          significantly worse (H0: g >= 0 rejected, Holm) but not provably by more than δ: reported, exit 0.
   INCONCLUSIVE  too few samples to tell: fewer than `min_samples` shared questions, the candidate answered less
                 than `min_coverage` of the baseline's questions, the task itself changed (version or content
-                hash), or the gate could not detect a drop of `max_mde` with 80% power (MDE > max_mde).
+                hash), the runs disagree on the metric's direction, or the gate could not detect a drop of
+                `max_mde` with 80% power (MDE > max_mde).
   PASS          none of the above.
 
 Exit code: 1 if any task FAILs, else 2 if any is INCONCLUSIVE (or a baseline task is missing), else 0.
 
-An A/A run (the same model, a different seed) must PASS with probability about 1 - α: the test in
-tests/leaderboards/test_compare_regress.py checks that rate over many simulated A/A pairs.
+An A/A run (the same model, a different seed) must PASS with probability about 1 - α: tests in
+tests/leaderboards/test_compare_regress.py check that rate over many simulated A/A pairs, and
+tests/leaderboards/test_gate_clusters_direction.py checks it on clustered items, where the unclustered SE would
+be too small and the false-alarm rate inflated.
 
 Golden mode compares a deterministic model's candidate run with stored predictions and scores row by row
 (prompt hash, output, extracted answer, scores, flags): any difference is harness drift (exit 1).
@@ -22,13 +29,22 @@ Golden mode compares a deterministic model's candidate run with stored predictio
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from harness.leaderboards.compare import ItemChange, json_clean
-from harness.leaderboards.pairing import align, flips, open_two, pair_runs, run_differences
+from harness.leaderboards.pairing import (
+    align,
+    check_task_names,
+    flips,
+    open_two,
+    pair_runs,
+    run_differences,
+    task_direction,
+)
 
 PASS, WARN, FAIL, INCONCLUSIVE = "PASS", "WARN", "FAIL", "INCONCLUSIVE"
 
@@ -43,6 +59,7 @@ class GateSettings:
     power: float = 0.8
     max_items: int = 20
     allow_task_change: bool = False
+    lower_is_better: tuple[str, ...] = ()  # tasks whose metric is better when smaller, whatever run.json says
 
 
 @dataclass
@@ -56,13 +73,13 @@ class TaskVerdict:
     n: int
     baseline: float
     candidate: float
-    diff: float
+    diff: float  # candidate - baseline, in the metric's own units (whatever its direction)
     stderr: float
     ucb: float  # one-sided upper confidence bound on Δ at level 1 - α (before Holm)
     lcb: float
-    p_regression: float  # one-sided p for H0: Δ >= -tolerance
+    p_regression: float  # one-sided p for H0: g >= -tolerance, g the gain (Δ, or -Δ when lower is better)
     p_regression_holm: float
-    p_worse: float  # one-sided p for H0: Δ >= 0
+    p_worse: float  # one-sided p for H0: g >= 0
     p_worse_holm: float
     mde: float
     flip_rate: float
@@ -70,6 +87,77 @@ class TaskVerdict:
     n_better: int
     worse: list[ItemChange] = field(default_factory=list)
     differences: dict[str, tuple[str, str]] = field(default_factory=dict)
+    higher_is_better: bool = True
+    clusters: int | None = None  # G when the SE is cluster-robust, else None
+    test: str = "paired-t"
+
+    @property
+    def bound(self) -> float:
+        """The one-sided confidence bound on the worse side: UCB when higher is better, LCB when lower is."""
+        return self.ucb if self.higher_is_better else self.lcb
+
+
+@dataclass(frozen=True)
+class GateStatistic:
+    """The gate's numbers for one task (what `regress` computes before Holm and the preconditions)."""
+
+    n: int
+    mean_a: float
+    mean_b: float
+    diff: float  # b - a
+    stderr: float
+    df: int
+    clusters: int | None
+    test: str
+    ucb: float
+    lcb: float
+    p_regression: float
+    p_worse: float
+    mde: float
+
+
+def gate_statistic(a: Any, b: Any, clusters: list[str] | None = None, *, higher_is_better: bool = True,
+                   tolerance: float = 0.01, alpha: float = 0.05, power: float = 0.8) -> GateStatistic:
+    """Paired difference of aligned per-question values, cluster-robust when `clusters` is given (CR1 with G-1
+    df, stats.md §4.1), with the one-sided p-values of the gate's two hypotheses on the direction-aware gain."""
+    from scipy import stats as st
+
+    from harness.stats.paired import paired_difference
+
+    res = paired_difference(a, b, clusters=clusters)
+    n = res.n
+    clustered = res.test == "paired-cluster-CR1-t"
+    g = len(set(clusters)) if clustered and clusters is not None else None
+    # The independent units: clusters when the SE is cluster-robust, else questions.
+    units = g if g is not None else n
+    df = max(units - 1, 1)
+    se = res.stderr
+    q = float(st.t.ppf(1 - alpha, df)) if units >= 2 else math.nan
+    ucb = res.diff + q * se if math.isfinite(se) else math.nan
+    lcb = res.diff - q * se if math.isfinite(se) else math.nan
+    sd_unit = se * math.sqrt(units) if math.isfinite(se) else math.nan
+    mde = _mde(units, sd_unit, alpha, power)
+    gain = res.diff if higher_is_better else -res.diff
+    return GateStatistic(n=n, mean_a=res.mean_a, mean_b=res.mean_b, diff=res.diff, stderr=se, df=df, clusters=g,
+                         test=res.test, ucb=ucb, lcb=lcb, p_regression=_one_sided(gain, se, tolerance, df),
+                         p_worse=_one_sided(gain, se, 0.0, df), mde=mde)
+
+
+def _mde(units: int, sd_unit: float, alpha: float, power: float) -> float:
+    """MDE at one-sided level alpha (= two-sided 2·alpha). It is linear in the SD, so the standardised effect is
+    solved once per (units, alpha, power): statsmodels' root finder takes ~20 ms a call."""
+    if not math.isfinite(sd_unit):
+        return math.inf
+    if sd_unit <= 0:
+        return 0.0
+    return _standardised_mde(units, min(1.0, 2 * alpha), power) * sd_unit
+
+
+@functools.lru_cache(maxsize=256)
+def _standardised_mde(units: int, alpha: float, power: float) -> float:
+    from harness.stats.paired import minimum_detectable_effect
+
+    return minimum_detectable_effect(units, 1.0, alpha=alpha, power=power)
 
 
 @dataclass
@@ -96,14 +184,17 @@ class GateReport:
     def to_markdown(self) -> str:
         s = self.settings
         lines = [f"Regression gate: tolerance {s.tolerance}, one-sided alpha {s.alpha} (Holm across tasks), "
-                 f"min {s.min_samples} shared questions, max MDE {s.max_mde}.", "",
-                 "| Task | Model | Status | Baseline | Candidate | Δ | SE | UCB | p(Δ<-tol), Holm | MDE | n "
-                 "| flip rate |",
-                 "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                 f"min {s.min_samples} shared questions, max MDE {s.max_mde}. Δ = candidate - baseline; "
+                 "'bound' is the one-sided bound on the worse side (UCB when higher is better, LCB when lower "
+                 "is); G = clusters when the SE is cluster-robust (CR1).", "",
+                 "| Task | Model | Status | Better | Baseline | Candidate | Δ | SE | bound | p(worse by > tol), "
+                 "Holm | MDE | n | G | flip rate |",
+                 "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for v in self.verdicts:
-            lines.append(f"| {v.task} | {v.model} | **{v.status}** | {v.baseline:.4f} | {v.candidate:.4f} | "
-                         f"{v.diff:+.4f} | {v.stderr:.4f} | {v.ucb:+.4f} | {v.p_regression_holm:.3g} | "
-                         f"{v.mde:.3f} | {v.n} | {v.flip_rate:.3f} |")
+            lines.append(f"| {v.task} | {v.model} | **{v.status}** | {'higher' if v.higher_is_better else 'lower'} "
+                         f"| {v.baseline:.4f} | {v.candidate:.4f} | {v.diff:+.4f} | {v.stderr:.4f} | "
+                         f"{v.bound:+.4f} | {v.p_regression_holm:.3g} | {v.mde:.3f} | {v.n} | "
+                         f"{v.clusters if v.clusters is not None else '-'} | {v.flip_rate:.3f} |")
         out = "\n".join(lines) + "\n"
         for v in self.verdicts:
             if v.reasons or v.worse or v.differences:
@@ -137,29 +228,22 @@ def _one_sided(diff: float, se: float, shift: float, df: int) -> float:
 
 
 def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings | None = None) -> GateReport:
-    from scipy import stats as st
-
-    from harness.stats.paired import holm, minimum_detectable_effect, paired_difference
+    from harness.stats.paired import holm
 
     s = settings or GateSettings()
     db, runs_a, runs_b = open_two(baseline, candidate)
     try:
+        check_task_names(s.lower_is_better, runs_a + runs_b)
         pairs, missing, new = pair_runs(runs_a, runs_b)
         verdicts: list[TaskVerdict] = []
         for pair in pairs:
             al = align(db, pair)
-            n = len(al.sample_ids)
-            res = paired_difference(al.a, al.b)
-            df = max(n - 1, 1)
-            se = res.stderr
-            q = float(st.t.ppf(1 - s.alpha, df)) if n >= 2 else math.nan
-            ucb = res.diff + q * se if math.isfinite(se) else math.nan
-            lcb = res.diff - q * se if math.isfinite(se) else math.nan
-            sd_d = se * math.sqrt(n) if math.isfinite(se) else math.nan
-            # One-sided level alpha = two-sided 2·alpha.
-            mde = (minimum_detectable_effect(n, sd_d, alpha=min(1.0, 2 * s.alpha), power=s.power)
-                   if math.isfinite(sd_d) else math.inf)
-            worse_idx, better_idx = flips(al)
+            direction = task_direction([pair.a, pair.b], pair.task, s.lower_is_better)
+            higher = direction is not False
+            stat = gate_statistic(al.a, al.b, al.clusters, higher_is_better=higher, tolerance=s.tolerance,
+                                  alpha=s.alpha, power=s.power)
+            n = stat.n
+            worse_idx, better_idx = flips(al, higher_is_better=higher)
             shown = [al.sample_ids[i] for i in worse_idx[: s.max_items]]
             ans_a = db.first_answers(pair.a.key, shown)
             ans_b = db.first_answers(pair.b.key, shown)
@@ -172,19 +256,23 @@ def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings 
                 if not s.allow_task_change:
                     reasons.append("the task changed between runs (version or content hash); "
                                    "rerun the baseline, or pass --allow-task-change")
+            if direction is None:
+                reasons.append("the runs disagree on whether higher is better (run.json task.higher_is_better); "
+                               f"pass --lower-is-better {pair.task} if it is a lower-is-better metric")
             if n < s.min_samples:
                 reasons.append(f"too few shared questions: {n} < {s.min_samples}")
             if n_base and n / n_base < s.min_coverage:
                 reasons.append(f"the candidate answered only {n}/{n_base} of the baseline's questions without error")
             verdicts.append(TaskVerdict(
                 task=pair.task, model=pair.b.model, baseline_run=pair.a.run_id, candidate_run=pair.b.run_id,
-                status=INCONCLUSIVE if reasons else PASS, reasons=reasons, n=n, baseline=res.mean_a,
-                candidate=res.mean_b, diff=res.diff, stderr=se, ucb=ucb, lcb=lcb,
-                p_regression=_one_sided(res.diff, se, s.tolerance, df), p_regression_holm=math.nan,
-                p_worse=_one_sided(res.diff, se, 0.0, df), p_worse_holm=math.nan, mde=mde,
+                status=INCONCLUSIVE if reasons else PASS, reasons=reasons, n=n, baseline=stat.mean_a,
+                candidate=stat.mean_b, diff=stat.diff, stderr=stat.stderr, ucb=stat.ucb, lcb=stat.lcb,
+                p_regression=stat.p_regression, p_regression_holm=math.nan, p_worse=stat.p_worse,
+                p_worse_holm=math.nan, mde=stat.mde,
                 flip_rate=(len(worse_idx) + len(better_idx)) / n if n else math.nan,
                 n_worse=len(worse_idx), n_better=len(better_idx), worse=worse,
-                differences=run_differences(pair.a, pair.b),
+                differences=run_differences(pair.a, pair.b), higher_is_better=higher, clusters=stat.clusters,
+                test=stat.test,
             ))
         # Holm across the gated tasks (those whose preconditions hold), separately for each hypothesis.
         gated = [v for v in verdicts if v.status == PASS]
@@ -193,13 +281,14 @@ def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings 
             for i, p in zip(idx, holm([getattr(gated[i], attr) for i in idx])):
                 setattr(gated[i], attr + "_holm", p)
         for v in gated:
+            way = "" if v.higher_is_better else " (lower is better)"
             if math.isfinite(v.p_regression_holm) and v.p_regression_holm < s.alpha:
                 v.status = FAIL
-                v.reasons.append(f"worse by {-v.diff:.4f} (one-sided {1 - s.alpha:.0%} bound {v.ucb:+.4f}) "
-                                 f"beyond the tolerance {s.tolerance}")
+                v.reasons.append(f"worse by {abs(v.diff):.4f}{way} (one-sided {1 - s.alpha:.0%} bound "
+                                 f"{v.bound:+.4f}) beyond the tolerance {s.tolerance}")
             elif math.isfinite(v.p_worse_holm) and v.p_worse_holm < s.alpha:
                 v.status = WARN
-                v.reasons.append(f"significantly worse ({v.diff:+.4f}) but not provably by more than the "
+                v.reasons.append(f"significantly worse ({v.diff:+.4f}{way}) but not provably by more than the "
                                  f"tolerance {s.tolerance}")
             elif not math.isfinite(v.mde) or v.mde > s.max_mde:
                 v.status = INCONCLUSIVE

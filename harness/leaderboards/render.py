@@ -48,11 +48,13 @@ def format_score(cell: Cell | None, percent: bool, with_n: bool = True) -> str:
 
 def task_header(col: TaskColumn) -> str:
     unit = " %" if col.percent else ""
-    return f"{col.name} v{'/'.join(col.versions)} ({col.primary}{unit})"
+    way = "" if col.higher_is_better else ", lower is better"
+    return f"{col.name} v{'/'.join(col.versions)} ({col.primary}{unit}{way})"
 
 
-def _agg_percent(board: Leaderboard) -> bool:
-    return all(c.percent for c in board.tasks)
+def aggregate_percent(board: Leaderboard) -> bool:
+    covered = set(board.aggregate_tasks)
+    return all(c.percent for c in board.tasks if not covered or c.name in covered)
 
 
 def _source_note(sources: list[str]) -> str:
@@ -63,7 +65,7 @@ def _source_note(sources: list[str]) -> str:
 def to_markdown(board: Leaderboard) -> str:
     headers = ["Rank", "Model"] + [task_header(c) for c in board.tasks] + ["Aggregate"]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---"] * len(headers)) + "|"]
-    agg_pct = _agg_percent(board)
+    agg_pct = aggregate_percent(board)
     for row in board.rows:
         cells = []
         for col in board.tasks:
@@ -122,7 +124,7 @@ def latex_escape(text: str) -> str:
 
 def to_latex(board: Leaderboard) -> str:
     """A booktabs table (needs \\usepackage{booktabs} in the preamble)."""
-    agg_pct = _agg_percent(board)
+    agg_pct = aggregate_percent(board)
     cols = "ll" + "r" * (len(board.tasks) + 1)
     head = ["Rank", "Model"] + [latex_escape(task_header(c)) for c in board.tasks] + ["Aggregate"]
     lines = [r"\begin{tabular}{" + cols + "}", r"\toprule", " & ".join(head) + r" \\", r"\midrule"]

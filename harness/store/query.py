@@ -54,6 +54,9 @@ class RunInfo:
     epochs: int
     has_samples: bool
     error_rate: float = 0.0
+    # The task's declared direction (run.json task.higher_is_better); None when the run does not say (older runs,
+    # imports): readers then assume higher is better unless told otherwise (--lower-is-better).
+    higher_is_better: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +144,7 @@ def read_run_info(path: Path, key: int) -> RunInfo:
         epochs=int(_num(record.get("epochs"), 1) or 1),
         has_samples=(path / SAMPLES_PARQUET).is_file(),
         error_rate=_num(metrics.get("error_rate"), 0.0),
+        higher_is_better=task.get("higher_is_better") if isinstance(task.get("higher_is_better"), bool) else None,
     )
 
 
@@ -168,6 +172,7 @@ class ResultsDB:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self._register_runs()
         self._questions_built = False
+        self._sample_columns: set[str] | None = None
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -299,6 +304,23 @@ class ResultsDB:
             [int(run_key)],
         )
         return {str(sid): float(v) for sid, v in rows}
+
+    def sample_columns(self) -> set[str]:
+        """Column names of the `samples` view (the union over every samples.parquet)."""
+        if self._sample_columns is None:
+            self._sample_columns = {str(r[0]) for r in self.sql("DESCRIBE samples")}
+        return self._sample_columns
+
+    def question_clusters(self, run_key: int) -> dict[str, str | None]:
+        """sample_id -> the sample's cluster (the task's cluster_key value, stats.md §3.3) for one run; empty when
+        its samples.parquet has no `cluster` column (runs written before the engine recorded it, imports), and
+        None for a question the task left unclustered. Errored rows count: a question's cluster does not depend
+        on whether the model answered it."""
+        if "cluster" not in self.sample_columns():
+            return {}
+        rows = self.sql("SELECT sample_id, min(cluster) FROM samples WHERE run_key = ? GROUP BY sample_id",
+                        [int(run_key)])
+        return {str(sid): (None if c is None else str(c)) for sid, c in rows}
 
     def first_answers(self, run_key: int, sample_ids: Sequence[str]) -> dict[str, str | None]:
         """The first epoch's extracted answer for these questions (for reports of flipped items)."""

@@ -48,8 +48,14 @@ def write_run(
     with_metrics: bool = True,
     status: str = "complete",
     primary: str = "accuracy",
+    clusters: list[str | None] | None = None,
+    higher_is_better: bool | None = None,
 ) -> Path:
-    """One run folder under `root`; `scores` is (n,) or (n, epochs). Returns the folder."""
+    """One run folder under `root`; `scores` is (n,) or (n, epochs). Returns the folder.
+
+    `clusters` (one label per question) fills samples.parquet's `cluster` column, as the engine does from the
+    task's cluster_key; without it the column is left out (runs written before the engine recorded clusters).
+    `higher_is_better` goes into run.json's task record; None leaves it out (older runs)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -67,7 +73,12 @@ def write_run(
     ids = sample_ids or [f"q{i:05d}" for i in range(n)]
     chash = content_hash or hashlib.sha256(f"{task}@{task_version}".encode()).hexdigest()
 
-    rows: dict[str, list[Any]] = {f.name: [] for f in SAMPLES_SCHEMA}
+    schema = SAMPLES_SCHEMA
+    if "cluster" in schema.names:
+        schema = schema.remove(schema.get_field_index("cluster"))
+    if clusters is not None:
+        schema = schema.append(pa.field("cluster", pa.string()))
+    rows: dict[str, list[Any]] = {f.name: [] for f in schema}
     for i in range(n):
         for e in range(epochs):
             v = float(values[i, e])
@@ -97,7 +108,9 @@ def write_run(
             rows["error_kind"].append(err)
             rows["output_json"].append(None)
             rows["score_json"].append(None)
-    pq.write_table(pa.Table.from_pydict(rows, schema=SAMPLES_SCHEMA), folder / "samples.parquet")
+            if clusters is not None:
+                rows["cluster"].append(clusters[i])
+    pq.write_table(pa.Table.from_pydict(rows, schema=schema), folder / "samples.parquet")
 
     record = {
         "run_id": run_id,
@@ -106,7 +119,8 @@ def write_run(
         "finished_at": (created + timedelta(minutes=5)).isoformat(),
         "spec_hash": hashlib.sha256(f"{task}{model}{seed}".encode()).hexdigest()[:12],
         "harness": {"version": harness_version, "git_sha": git_sha},
-        "task": {"name": task, "version": task_version, "content_hash": chash, "options": {}},
+        "task": {"name": task, "version": task_version, "content_hash": chash, "options": {},
+                 **({"higher_is_better": higher_is_better} if higher_is_better is not None else {})},
         "dataset": {"kind": "bundled-sample", "hub_id": None, "revision": None, "path": None,
                     "sha256": hashlib.sha256(task.encode()).hexdigest()},
         "model": {"spec": model, "method": method, "describe": {}},

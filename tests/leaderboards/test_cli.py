@@ -51,7 +51,7 @@ def test_leaderboard_compare_and_import(tmp_path: Path) -> None:
     assert res.exit_code == 0 and (tmp_path / "o" / "leaderboard.html").exists()
     assert not (tmp_path / "o" / "plots").exists()
     res = runner.invoke(app, ["compare", str(tmp_path / "r" / "x"), str(_side(tmp_path / "y", 0.0, 2))])
-    assert res.exit_code == 0 and "| Task | A | B | B - A |" in res.output
+    assert res.exit_code == 0 and "| Task | Better | A | B | B - A | B vs A |" in res.output
     fixture = Path(__file__).resolve().parents[1] / "store" / "fixtures" / "inspect_arith.json"
     res = runner.invoke(app, ["import", str(fixture), "--out", str(tmp_path / "imp")])
     assert res.exit_code == 0 and "inspect-arith" in res.output
