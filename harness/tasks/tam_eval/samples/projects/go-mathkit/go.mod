@@ -1,0 +1,3 @@
+module example.com/mathkit
+
+go 1.19
