@@ -49,13 +49,15 @@ def write_run(
     status: str = "complete",
     primary: str = "accuracy",
     clusters: list[str | None] | None = None,
+    cluster_column: bool = True,
     higher_is_better: bool | None = None,
 ) -> Path:
     """One run folder under `root`; `scores` is (n,) or (n, epochs). Returns the folder.
 
     `clusters` (one label per question) fills samples.parquet's `cluster` column, as the engine does from the
-    task's cluster_key; without it the column is left out (runs written before the engine recorded clusters).
-    `higher_is_better` goes into run.json's task record; None leaves it out (older runs)."""
+    task's cluster_key; without it the column is null (a task with no cluster key), and with cluster_column=False
+    it is left out (runs written before the engine recorded clusters). `higher_is_better` goes into run.json's
+    task record; None leaves it out (older runs)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -76,7 +78,7 @@ def write_run(
     schema = SAMPLES_SCHEMA
     if "cluster" in schema.names:
         schema = schema.remove(schema.get_field_index("cluster"))
-    if clusters is not None:
+    if cluster_column or clusters is not None:
         schema = schema.append(pa.field("cluster", pa.string()))
     rows: dict[str, list[Any]] = {f.name: [] for f in schema}
     for i in range(n):
@@ -90,7 +92,6 @@ def write_run(
             rows["sample_id"].append(ids[i])
             rows["epoch"].append(e)
             rows["prompt_hash"].append(hashlib.sha1(f"{task}:{ids[i]}".encode()).hexdigest()[:16])
-            rows["cluster"].append(None)
             rows["target"].append("42")
             rows["output"].append(outputs[i] if outputs else f"The answer is {ans}.")
             rows["answer"].append(ans)
@@ -108,8 +109,8 @@ def write_run(
             rows["error_kind"].append(err)
             rows["output_json"].append(None)
             rows["score_json"].append(None)
-            if clusters is not None:
-                rows["cluster"].append(clusters[i])
+            if "cluster" in rows:
+                rows["cluster"].append(clusters[i] if clusters is not None else None)
     pq.write_table(pa.Table.from_pydict(rows, schema=schema), folder / "samples.parquet")
 
     record = {
