@@ -44,9 +44,9 @@ def evaluate(entry: dict[str, Any], result: Any, mode: str) -> Verdict:
     handler = DecodeHandler(is_fc_model=(mode == "fc"))
     category = entry["category"]
     kind = cats.kind(category)
-    prompt_entry = copy.deepcopy(entry)
-    prompt_entry.pop("ground_truth", None)
-    prompt_entry.pop("category", None)
+    # the test entry as the official loader gives it (no ground truth, none of our keys)
+    prompt_entry = copy.deepcopy({k: v for k, v in entry.items()
+                                  if k not in ("ground_truth", "category", "memory_prereq")})
     try:
         if kind.relevance:
             out = runner._evaluate_single_relevance_entry(handler, entry["id"], result, prompt_entry,

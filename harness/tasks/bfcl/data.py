@@ -4,7 +4,10 @@ Official layout: `<dir>/BFCL_v4_<file>.json` (JSON Lines despite the name) with 
 `<dir>/possible_answer/BFCL_v4_<file>.json`, aligned by line index. The project's samples use
 `question/BFCL_v4_<file>_first30.json` next to `possible_answer/...`; both layouts are found. Entries are processed
 as the official `load_dataset_entry(include_prereq=False, include_language_specific_hint=False)` does (web-search
-and memory ids derived per sub-category, the agentic answer-format system prompt, multi-turn function docs).
+and memory ids derived per sub-category, the agentic answer-format system prompt, multi-turn function docs). Memory
+questions also carry their scenario's prerequisite conversations (`memory_prereq_conversation/memory_<scenario>.json`
+beside the question file or one level up, else the package's copy) under `memory_prereq`; inference runs them first
+(memory.py) and they are part of the data hash.
 """
 
 from __future__ import annotations
@@ -102,8 +105,11 @@ def load_entries(categories: list[str], data: Path | None) -> tuple[list[dict[st
             files.append(str(apath))
             if len(answers) < len(questions):
                 raise UserError(f"{apath}: {len(answers)} answers for {len(questions)} questions")
-        for i, q in enumerate(questions):
-            entries.append(_process(copy.deepcopy(q), category, answers[i] if answers is not None else None))
+        processed = [_process(copy.deepcopy(q), category, answers[i] if answers is not None else None)
+                     for i, q in enumerate(questions)]
+        if category in cats.MEMORY:
+            _attach_prereqs(processed, category, qpath.parent, digest, files)
+        entries.extend(processed)
     if not entries:
         where = "the bfcl-eval package data" if data is None else str(data)
         raise UserError(f"no BFCL entries for {', '.join(categories)} in {where}")
@@ -129,6 +135,23 @@ def _process(entry: dict[str, Any], category: str, answer: dict[str, Any] | None
     entry["category"] = category
     entry["ground_truth"] = None if answer is None else answer["ground_truth"]
     return entry
+
+
+def _attach_prereqs(entries: list[dict[str, Any]], category: str, near: Path, digest: Any, files: list[str]) -> None:
+    """Give each memory question its scenario's prerequisite conversations (one shared list per scenario, under
+    `memory_prereq`; `BfclTask.to_sample` moves it out of the entry), hashing the files into the data hash."""
+    from harness.tasks.bfcl import memory
+
+    by_scenario: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        scenario = entry["scenario"]
+        if scenario not in by_scenario:
+            path = memory.prereq_file(scenario, near)
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            if str(path) not in files:
+                files.append(str(path))
+            by_scenario[scenario] = memory.load_prereq(category, path)
+        entry["memory_prereq"] = by_scenario[scenario]
 
 
 def bundled_question_files(categories: list[str]) -> list[Path]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Sample, Usage
@@ -97,35 +97,59 @@ def _is_error(result: str) -> bool:
     return isinstance(parsed, dict) and "error" in parsed
 
 
+@dataclass
+class Conversation:
+    """One entry's tool-loop conversation: the official `model_responses` per turn, the executed steps, the
+    transcript, and whether the step limit force-quit it."""
+
+    responses: list[list[Any]]
+    steps: list[list[dict[str, Any]]]
+    messages: list[dict[str, Any]]
+    force_quit: bool
+    last: Completion
+
+
 async def solve_multi_turn(task: Task, sample: Sample, model: ModelAdapter, config: GenerationConfig, epoch: int,
                            mode: str) -> ModelOutput:
+    usage = Usage()
+    conv = await run_conversation(task, sample, model, config, epoch, mode, hinted_entry(sample.metadata["entry"]),
+                                  usage)
+    return ModelOutput(completions=[conv.last], usage=usage, transcript=conv.messages,
+                       metadata={"bfcl_result": conv.responses, "bfcl_steps": conv.steps,
+                                 "force_quit": conv.force_quit})
+
+
+async def run_conversation(task: Task, sample: Sample, model: ModelAdapter, config: GenerationConfig, epoch: int,
+                           mode: str, entry: dict[str, Any], usage: Usage, flush_memory: bool = False) -> Conversation:
+    """The official multi-turn inference loop for one (hinted) entry, whose `initial_config` is already set.
+
+    Memory entries get the official memory system prompt built from their backend instance right after it is
+    created (before the prompting-mode function prompt, as upstream orders them); `flush_memory` writes the
+    backend's snapshot at the end, as upstream does for prerequisite conversations."""
     from harness.tasks.bfcl.compat import DecodeHandler, clear_instances, official
 
     b = official()
-    if sample.metadata["category"] in cats.MEMORY:
-        from harness.core.errors import UserError
-
-        raise UserError("BFCL memory inference needs the prerequisite conversations run first; not supported yet "
-                        "(score existing result files instead)")
-    entry = hinted_entry(sample.metadata["entry"])
     handler = DecodeHandler(is_fc_model=(mode == "fc"))
     execute = b.multi_turn_utils.execute_multi_turn_func_call
     long_context = "long_context" in entry["id"] or "composite" in entry["id"]
     holdout: dict[str, list[dict[str, Any]]] = entry.get("missed_function", {})
     state_name = f"harness_inf_{uuid.uuid4().hex}"
-    usage = Usage()
     messages: list[dict[str, Any]] = []
-    if mode == "prompt":
-        entry["question"][0] = b.handler_utils.system_prompt_pre_processing_chat_model(
-            entry["question"][0], entry["function"], entry["id"])
-    tools = tools_for(entry["function"]) if mode == "fc" else None
     all_responses: list[list[Any]] = []
     steps_log: list[list[dict[str, Any]]] = []
     force_quit = False
     last = Completion(text="")
     try:
-        execute([], entry.get("initial_config", {}), entry["involved_classes"], state_name, entry["id"],
-                long_context=long_context, is_evaL_run=False)
+        _, instances = execute([], entry.get("initial_config", {}), entry["involved_classes"], state_name,
+                               entry["id"], long_context=long_context, is_evaL_run=False)
+        test_category = entry["id"].rsplit("_", 1)[0]
+        if b.utils.is_memory(test_category):
+            entry["question"] = b.handler_utils.add_memory_instruction_system_prompt(
+                entry["question"], test_category, entry["scenario"], list(instances.values())[0])
+        if mode == "prompt":
+            entry["question"][0] = b.handler_utils.system_prompt_pre_processing_chat_model(
+                entry["question"][0], entry["function"], entry["id"])
+        tools = tools_for(entry["function"]) if mode == "fc" else None
         for turn_idx, turn_messages in enumerate(entry["question"]):
             turn_messages = list(turn_messages)
             if str(turn_idx) in holdout:
@@ -179,7 +203,8 @@ async def solve_multi_turn(task: Task, sample: Sample, model: ModelAdapter, conf
             steps_log.append(turn_log)
             if force_quit:
                 break
+        if flush_memory:
+            list(instances.values())[0]._flush_memory_to_local_file()
     finally:
         clear_instances(state_name)
-    return ModelOutput(completions=[last], usage=usage, transcript=messages,
-                       metadata={"bfcl_result": all_responses, "bfcl_steps": steps_log, "force_quit": force_quit})
+    return Conversation(all_responses, steps_log, messages, force_quit, last)

@@ -5,7 +5,11 @@ Options (`--task-arg` / `-T key=value`):
   the official prompting format (system prompt with JSON function docs; replies decoded by the official decoder,
   which keeps keyword arguments only: `f(1)` decodes to `f()`, as upstream; see docs/tasks/bfcl.md).
 - `web_search=auto|yes|no` (groups only): include web-search items (they need SERPAPI_API_KEY and live pages).
-- `memory=no|yes` (groups only): include memory items (inference is not supported yet; yes is for scoring replays).
+- `memory=auto|yes|no` (groups only): memory items. auto (default) runs memory_kv and memory_rec_sum and leaves
+  out memory_vector, whose backend loads an embedding model from the Hugging Face hub; yes includes all three.
+- `memory_prereq=shared|per_item`: memory questions first need their scenario's prerequisite conversations run with
+  the model (memory.py): once per scenario and epoch, shared by its questions (default, as upstream), or replayed by
+  every question on its own.
 
 Score values per item: `accuracy`, `acc_<category>` (so a group reports each category with its CI), and for
 multi-step items `had_tool_error` and `error_recovery` (NaN when no tool call failed; see recovery.py).
@@ -42,9 +46,14 @@ class BfclTask(Task):
         if mode not in MODES:
             raise UserError(f"{self.name}: mode={mode!r}; use mode=fc or mode=prompt")
         web = str(options.get("web_search", "auto"))
-        memory = str(options.get("memory", "no"))
-        if web not in ("auto", "yes", "no") or memory not in ("yes", "no"):
-            raise UserError(f"{self.name}: web_search must be auto|yes|no and memory yes|no")
+        memory = str(options.get("memory", "auto"))
+        prereq = str(options.get("memory_prereq", "shared"))
+        if web not in ("auto", "yes", "no") or memory not in ("auto", "yes", "no"):
+            raise UserError(f"{self.name}: web_search and memory must be auto|yes|no")
+        if prereq not in ("shared", "per_item"):
+            raise UserError(f"{self.name}: memory_prereq={prereq!r}; use shared or per_item")
+        if any(c in cats.MEMORY for c in self.categories):
+            options = {**options, "memory_prereq": prereq}
         super().__init__(**{**options, "mode": mode, "bfcl_eval_version": BFCL_EVAL_VERSION})
         self.mode = mode
         self.active, skipped = self._select(web, memory)
@@ -52,6 +61,7 @@ class BfclTask(Task):
             self.options["skipped_categories"] = skipped
         self.options["categories"] = list(self.active)
         self._gold_cache: dict[str, Any] = {}
+        self._prereq_memo: Any = None  # memory.PrereqMemo, made fresh by start() for each run
 
     def _select(self, web: str, memory: str) -> tuple[list[str], dict[str, str]]:
         if len(self.categories) == 1:  # a single-category task always runs its category
@@ -61,7 +71,11 @@ class BfclTask(Task):
             if c in cats.WEB_SEARCH and (web == "no" or (web == "auto" and not os.environ.get("SERPAPI_API_KEY"))):
                 skipped[c] = "web search needs SERPAPI_API_KEY and live pages (web_search=yes to force)"
             elif c in cats.MEMORY and memory == "no":
-                skipped[c] = "memory inference needs prerequisite conversations (not supported yet; memory=yes)"
+                skipped[c] = "memory=no"
+            elif c == "memory_vector" and memory == "auto":
+                from harness.tasks.bfcl.memory import VECTOR_REASON
+
+                skipped[c] = f"{VECTOR_REASON} (memory=yes to include)"
             else:
                 active.append(c)
         return active, skipped
@@ -94,10 +108,19 @@ class BfclTask(Task):
     def to_sample(self, row: dict[str, Any], index: int) -> Sample:
         category = row.get("category") or cats.category_of(row["id"])
         first = row["question"][0] if row.get("question") else []
+        metadata: dict[str, Any] = {"category": category}
+        if "memory_prereq" in row:  # shared per scenario; kept out of the entry the checkers copy
+            metadata["memory_prereq"] = row["memory_prereq"]
+            row = {k: v for k, v in row.items() if k != "memory_prereq"}
         return Sample(id=row["id"], input=[dict(m) for m in first], target=row.get("ground_truth"),
-                      metadata={"category": category, "entry": row})
+                      metadata={**metadata, "entry": row})
 
     # --- solving ----------------------------------------------------------------------------------------------
+    async def start(self, ctx: Any) -> None:
+        from harness.tasks.bfcl.memory import PrereqMemo
+
+        self._prereq_memo = PrereqMemo()  # prerequisite chains never outlive a run
+
     def prompt(self, sample: Sample) -> list[dict[str, Any]]:
         from harness.tasks.bfcl.loop import first_messages
 
@@ -110,6 +133,13 @@ class BfclTask(Task):
         if category in cats.WEB_SEARCH and not os.environ.get("SERPAPI_API_KEY"):
             raise UserError("BFCL web search needs SERPAPI_API_KEY (SerpAPI, engine=duckduckgo) and live page "
                             "fetches; set it, or leave web search out (web_search=no)")
+        if category in cats.MEMORY:
+            from harness.tasks.bfcl.memory import PrereqMemo, solve_memory
+
+            if self._prereq_memo is None:  # solve called outside the engine
+                self._prereq_memo = PrereqMemo()
+            memo = self._prereq_memo if self.options.get("memory_prereq", "shared") == "shared" else None
+            return await solve_memory(self, sample, model, config, epoch, self.mode, memo)
         if cats.is_multi_step(category):
             return await loop.solve_multi_turn(self, sample, model, config, epoch, self.mode)
         return await loop.solve_single_turn(self, sample, model, config, epoch, self.mode)
@@ -147,6 +177,8 @@ class BfclTask(Task):
         from harness.tasks.bfcl import gold
 
         entry = sample.metadata["entry"]
+        if sample.metadata.get("bfcl_prereq"):  # prerequisite conversations have no reference: no calls
+            return "" if self.mode == "prompt" else Completion(text="", finish_reason="stop")
         reference = gold.official_result(entry, self.mode)
         step = sample.metadata.get("bfcl_step")
         if cats.is_multi_step(sample.metadata["category"]):
