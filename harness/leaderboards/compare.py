@@ -100,8 +100,8 @@ class Comparison:
                                      for t in self.tasks]})
 
     def to_markdown(self) -> str:
-        lines = ["| Task | Better | A | B | B - A | B vs A | 95% CI | p | p (Holm) | test | n | G "
-                 "| flips (worse/better) |",
+        lines = [("| Task | Better | A | B | B - A | B vs A | 95% CI | p | p (Holm) | test | n | G "
+                  "| flips (worse/better) |"),
                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for t in self.tasks:
             sig = " *" if math.isfinite(t.p_holm) and t.p_holm < self.alpha else ""

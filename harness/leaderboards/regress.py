@@ -183,12 +183,12 @@ class GateReport:
 
     def to_markdown(self) -> str:
         s = self.settings
-        lines = [f"Regression gate: tolerance {s.tolerance}, one-sided alpha {s.alpha} (Holm across tasks), "
-                 f"min {s.min_samples} shared questions, max MDE {s.max_mde}. Δ = candidate - baseline; "
-                 "'bound' is the one-sided bound on the worse side (UCB when higher is better, LCB when lower "
-                 "is); G = clusters when the SE is cluster-robust (CR1).", "",
-                 "| Task | Model | Status | Better | Baseline | Candidate | Δ | SE | bound | p(worse by > tol), "
-                 "Holm | MDE | n | G | flip rate |",
+        lines = [(f"Regression gate: tolerance {s.tolerance}, one-sided alpha {s.alpha} (Holm across tasks), "
+                  f"min {s.min_samples} shared questions, max MDE {s.max_mde}. Δ = candidate - baseline; "
+                  "'bound' is the one-sided bound on the worse side (UCB when higher is better, LCB when lower "
+                  "is); G = clusters when the SE is cluster-robust (CR1)."), "",
+                 ("| Task | Model | Status | Better | Baseline | Candidate | Δ | SE | bound | p(worse by > tol), "
+                  "Holm | MDE | n | G | flip rate |"),
                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for v in self.verdicts:
             lines.append(f"| {v.task} | {v.model} | **{v.status}** | {'higher' if v.higher_is_better else 'lower'} "
