@@ -15,8 +15,6 @@ from harness.models.spec import parse_spec
 from harness.tasks.tam_eval.task import TamEvalTask
 from tests.conftest import require_backend
 
-pytestmark = pytest.mark.docker
-
 IMAGES = {"java": "harness-sandbox/java:bookworm", "go": "harness-sandbox/go:bookworm"}
 
 
@@ -60,6 +58,23 @@ def _run(task: TamEvalTask, sid: str, reply: str):  # type: ignore[no-untyped-de
     return asyncio.run(task.ascore(sample, out))
 
 
+def test_sample_has_create_repair_update_for_every_language() -> None:
+    from harness.tasks.tam_eval.sample_index import SAMPLES, build_rows
+    from harness.tasks.tam_eval.scenario import scenario_from_row
+    from harness.tasks.tam_eval.syntax import check_syntax
+
+    seen = set()
+    for row in build_rows():
+        sc = scenario_from_row(row, SAMPLES)
+        assert sc.available, sc.id
+        seen.add((sc.lang_key, sc.task))
+        reference = sc.read_project_file(sc.test_file_path)
+        assert check_syntax(sc.lang_key, reference, sc.test_file_path).correct, sc.id
+        assert reference != sc.test_file_content, sc.id
+    assert seen == {(lang, task) for lang in ("python", "java", "go") for task in ("create", "repair", "update")}
+
+
+@pytest.mark.docker
 @pytest.mark.parametrize(("lang", "sid", "initial_cov"), [
     ("java", "repair_java-textkit__BoundedStack", 0.0),
     ("go", "create_go-mathkit__intmath", 37.04),
@@ -110,6 +125,7 @@ func TestGCD(t *testing.T) {
 ```"""
 
 
+@pytest.mark.docker
 @pytest.mark.parametrize(("lang", "sid", "reply", "symbol"), [
     ("java", "repair_java-textkit__BoundedStack", JAVA_NOT_COMPILING, "peekTop"),
     ("go", "create_go-mathkit__intmath", GO_NOT_COMPILING, "GreatestCommonDivisor"),
@@ -123,4 +139,5 @@ def test_reply_that_does_not_compile_fails_with_compile_error(task: TamEvalTask,
     # Syntactically valid (tree-sitter accepts it), so the compiler is what rejects it.
     assert (rec["fail_reason"], rec["detail"]) == ("execution_error", "compile_error")
     assert score.values["delta_test_cov"] == 0.0 and score.values["delta_mut_cov"] == 0.0
-    assert symbol in score.metadata["error_logs_tail"]
+    logs = score.metadata["error_logs_tail"]
+    assert symbol in logs and "\x1b[" not in logs  # Maven's colour codes are stripped

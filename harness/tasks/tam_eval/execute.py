@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 
 LOG_TAIL_CHARS = 20000
 SKIP_DIRS = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", "node_modules"}
+# Debian's Maven prints colour resets ("\x1b[0m") even with -B and no TTY; they would only be noise in the feedback.
+_ANSI = re.compile(r"\x1B\[[0-?]*[ -/]*[@-~]")
+
+
+def _logs(res: Any) -> str:
+    return _ANSI.sub("", res.stdout + "\n" + res.stderr)[-LOG_TAIL_CHARS:]
 
 
 class InfraFailure(RuntimeError):
@@ -166,7 +172,7 @@ class Executor:
         cov_path = str(run["coverage_report_path"])
         res = await self._run(sc, files, str(run["test_run_command"]), [cov_path])
         durations = {"test_s": round(res.duration_s, 3)}
-        logs = (res.stdout + "\n" + res.stderr)[-LOG_TAIL_CHARS:]
+        logs = _logs(res)
         if res.timed_out:
             ev = self._fail(sc, "timeout", "timeout", logs)
             ev.durations = durations
@@ -231,7 +237,7 @@ class Executor:
         if res.timed_out or res.oom_killed or (res.exit_code not in (0, 124)):
             ev.fail_reason = "mutations_failed"
             ev.detail = "mutation_timeout" if res.timed_out else "mutation_oom" if res.oom_killed else "mutation_error"
-            ev.error_logs = (res.stdout + "\n" + res.stderr)[-LOG_TAIL_CHARS:]
+            ev.error_logs = _logs(res)
             return None
         report = res.files.get(report_path)
         try:
