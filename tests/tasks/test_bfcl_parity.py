@@ -23,7 +23,7 @@ from harness.tasks.bfcl.perturb import prediction, variant_for  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bfcl"
 OFFICIAL_PY = Path(os.environ.get("HARNESS_BFCL_OFFICIAL_PYTHON", "/opt/harness-venvs/bfcl-probe/bin/python"))
-SCORED = [c for c in cats.NON_LIVE + cats.LIVE + cats.MULTI_TURN] + ["web_search_base", "memory_kv"]
+SCORED = [c for c in cats.NON_LIVE + cats.LIVE + cats.MULTI_TURN] + ["web_search_base", "memory_kv", "memory_rec_sum"]
 
 pytestmark = [
     pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared/data/bfcl"),

@@ -10,6 +10,8 @@ flow (`OpenAICompletionsHandler`) of bfcl-eval 2026.3.23:
   steps beyond the first the entry is force-quit, leaving fewer turns (the checker then fails it).
 - miss_func turns add the held-out docs and the official "I have updated some more functions" user message.
 State is fresh per call: backend instances live under a unique name and are dropped at the end.
+Memory entries (memory.py) get the official memory system prompt from their backend right after it is created,
+and prerequisite conversations flush the backend's snapshot at the end, as upstream.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from harness.core import Completion, GenerateRequest, GenerationConfig, ModelOutput, Sample, Usage
-from harness.tasks.bfcl import categories as cats
 
 if TYPE_CHECKING:
     from harness.models.base import ModelAdapter
@@ -145,7 +146,7 @@ async def run_conversation(task: Task, sample: Sample, model: ModelAdapter, conf
         test_category = entry["id"].rsplit("_", 1)[0]
         if b.utils.is_memory(test_category):
             entry["question"] = b.handler_utils.add_memory_instruction_system_prompt(
-                entry["question"], test_category, entry["scenario"], list(instances.values())[0])
+                entry["question"], test_category, entry["scenario"], next(iter(instances.values())))
         if mode == "prompt":
             entry["question"][0] = b.handler_utils.system_prompt_pre_processing_chat_model(
                 entry["question"][0], entry["function"], entry["id"])
@@ -204,7 +205,7 @@ async def run_conversation(task: Task, sample: Sample, model: ModelAdapter, conf
             if force_quit:
                 break
         if flush_memory:
-            list(instances.values())[0]._flush_memory_to_local_file()
+            next(iter(instances.values()))._flush_memory_to_local_file()
     finally:
         clear_instances(state_name)
     return Conversation(all_responses, steps_log, messages, force_quit, last)

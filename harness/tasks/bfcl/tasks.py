@@ -36,7 +36,7 @@ _GROUP_TEXT = {
     "non-live": "non-live group (simple python/java/js, multiple, parallel, parallel multiple, irrelevance)",
     "live": "live group (user-contributed: simple, multiple, parallel, parallel multiple, (ir)relevance)",
     "multi-turn": "multi-turn group (base, miss func, miss param, long context; executed, state + response checks)",
-    "agentic": "agentic group (web search needs SERPAPI_API_KEY; memory)",
+    "agentic": "agentic group (memory kv/rec_sum; vector needs the HF hub; web search needs SERPAPI_API_KEY)",
     "v4": "all scoring categories, with V4 and V3 overall summaries",
 }
 for _group, _members in cats.GROUPS.items():
