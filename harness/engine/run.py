@@ -221,7 +221,9 @@ def finalize(folder: RunFolder, prep: _Prepared, record: dict[str, Any]) -> dict
     task = prep.task
     clusters = None
     if task.cluster_key:
-        clusters = {s.id: str(s.metadata.get(task.cluster_key)) for s in prep.samples}
+        # a sample without the key is a cluster of its own, as the regression gate counts it
+        clusters = {s.id: (str(s.metadata[task.cluster_key]) if s.metadata.get(task.cluster_key) is not None
+                           else f"q:{s.id}") for s in prep.samples}
     metrics = compute_metrics(rows, metric_names=list(task.metrics), primary=task.metrics[0],
                               reducers=prep.reducers, clusters=clusters, answers_equal=task.answers_equal)
     metrics = {"run_id": folder.run_id, "task": task.name, "model": record["model"]["spec"],
