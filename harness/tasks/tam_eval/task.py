@@ -55,7 +55,7 @@ def _bool(value: Any, name: str) -> bool:
         raise UserError(f"tam-eval option {name}={value!r}: use true or false") from None
 
 
-def _number(value: Any, name: str, kind: type[int] | type[float]) -> Any:
+def _number(value: Any, name: str, kind: type[int | float]) -> Any:
     try:
         return kind(value)
     except (TypeError, ValueError):
