@@ -12,7 +12,7 @@
 #      If a daemon was already running, nothing is written and the file is removed: there is nothing to stop.
 #      Daemon log: ${HARNESS_DOCKERD_LOG:-/tmp/harness-dockerd.log}.
 #   3. wait for `docker info`;
-#   4. build harness-sandbox/base:bookworm (debootstrap, ~40 s) and harness-sandbox/python:bookworm (~60 s); both
+#   4. build harness-sandbox/base:bookworm (debootstrap, ~40 s) and the python, java and go images (~60 s each); all
 #      are skipped when an image with the same content label exists.
 #
 # Environment: PYTHON (default python3) is the interpreter with the harness installed; the `docker` Python
@@ -59,7 +59,7 @@ fi
 
 "$PYTHON" -c "import docker" 2>/dev/null || "$PYTHON" -m pip install -q "docker>=7"
 "$PYTHON" -m harness.runners.cli sandbox build-base
-"$PYTHON" -m harness.runners.cli sandbox build python
+"$PYTHON" -m harness.runners.cli sandbox build python java go
 "$PYTHON" -m harness.runners.cli doctor || true
 
 echo "dockerd pid file: $PIDFILE"
