@@ -171,5 +171,5 @@ def test_method_options() -> None:
         _attack("best-of-n-attack:n=5")
     with pytest.raises(UserError, match="sigma"):
         _attack("best-of-n-attack:sigma=2")
-    with pytest.raises(UserError, match="must be 1 or 0"):
+    with pytest.raises(UserError, match="expected true or false"):
         _attack("best-of-n-attack:noise=maybe")

@@ -37,6 +37,7 @@ from typing import Any
 
 from harness.core import GenerateRequest, ModelOutput
 from harness.core.errors import UserError
+from harness.core.options import parse_bool
 from harness.models.base import MethodAdapter, ModelAdapter
 from harness.models.spec import ModelSpec
 from harness.registry import register_model
@@ -116,13 +117,7 @@ def attempt_seed(base_seed: int, sample_id: str, epoch: int) -> int:
 
 def _flag(spec: ModelSpec, key: str, default: bool) -> bool:
     value = spec.params.get(key)
-    if value is None or value == "":
-        return default
-    if value.lower() in ("1", "true", "yes", "on"):
-        return True
-    if value.lower() in ("0", "false", "no", "off"):
-        return False
-    raise UserError(f"best-of-n-attack: {key}={value!r} must be 1 or 0")
+    return default if value is None or value == "" else parse_bool(value, f"best-of-n-attack: {key}")
 
 
 @register_model

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from harness.core import GenerationConfig, ModelOutput, Sample, Score
 from harness.core.errors import UserError
+from harness.core.options import parse_bool
 from harness.tasks.base import Task
 from harness.tasks.math.loaders import MathRow, RowMapper
 from harness.tasks.math.prompts import PROMPT_STYLES, build_messages
@@ -28,15 +29,7 @@ QWEN_GENERATION = GenerationConfig(max_tokens=2048, temperature=0.0, top_p=1.0)
 
 
 def _flag(options: dict[str, Any], key: str, default: bool) -> bool:
-    value = options.get(key, default)
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise UserError(f"task option {key}={value!r}: expected true or false")
+    return parse_bool(options.get(key, default), f"task option {key}")
 
 
 class MathTask(Task):

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from harness.core import ModelOutput, Sample, Score
 from harness.core.errors import UserError
+from harness.core.options import parse_choice
 from harness.registry import register_task
 from harness.tasks.base import DatasetSource
 from harness.tasks.safety import parsing, prompts
@@ -48,10 +49,7 @@ def _text_id(prefix: str, text: str) -> str:
 
 
 def _choice(options: dict[str, Any], key: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = str(options.get(key, default))
-    if value not in allowed:
-        raise UserError(f"task option {key}={value!r}: choose one of {', '.join(allowed)}")
-    return value
+    return parse_choice(options.get(key, default), allowed, f"task option {key}")
 
 
 @register_task()

@@ -25,6 +25,7 @@ from harness.core import (
     Usage,
 )
 from harness.core.errors import UserError
+from harness.core.options import parse_bool
 from harness.tasks.base import DatasetSource, Task
 from harness.tasks.tam_eval import metrics as tm
 from harness.tasks.tam_eval.execute import Evaluation, ExecSettings, Executor
@@ -43,16 +44,10 @@ if TYPE_CHECKING:
 TAMEVAL_REPO = "Tech871/tameval"
 TAMEVAL_COMMIT = "269cf23ad906e9d23d80bfcb155066b5d0bc37bd"
 
-_BOOL = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def _bool(value: Any, name: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    try:
-        return _BOOL[str(value).lower()]
-    except KeyError:
-        raise UserError(f"tam-eval option {name}={value!r}: use true or false") from None
+    return parse_bool(value, f"tam-eval option {name}")
 
 
 def _number(value: Any, name: str, kind: type[int | float]) -> Any:
