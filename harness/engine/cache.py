@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from harness.core import GenerateRequest, ModelOutput
-from harness.models.base import AdapterContext, ModelAdapter
+from harness.models.base import MethodAdapter, ModelAdapter
 
 
 def default_cache_path() -> Path:
@@ -70,24 +70,15 @@ class RequestCache:
         self._db.close()
 
 
-class CachingAdapter(ModelAdapter):
-    """Wraps the base adapter so every request it answers passes through the cache (methods sit on top of it)."""
+class CachingAdapter(MethodAdapter):
+    """Wraps the base adapter so every request it answers passes through the cache (methods sit on top of it).
+    A wrapper like a method, but invisible in run.json: it describes itself as the adapter it wraps."""
 
     kind = "cache"
 
     def __init__(self, inner: ModelAdapter, cache: RequestCache) -> None:
-        super().__init__(inner.spec)
-        self.inner = inner
+        super().__init__(inner.spec, inner)
         self.cache = cache
-
-    async def start(self, ctx: AdapterContext) -> None:
-        await self.inner.start(ctx)
-
-    async def close(self) -> None:
-        await self.inner.close()
-
-    def cache_identity(self) -> str:
-        return self.inner.cache_identity()
 
     def describe(self) -> dict:
         return self.inner.describe()
