@@ -64,6 +64,8 @@ def write_results(root: Path, n_samples: int) -> None:
                 "error": pa.nulls(n, pa.string()), "error_kind": pa.nulls(n, pa.string()),
                 "output_json": pa.nulls(n, pa.string()), "score_json": pa.nulls(n, pa.string()),
             }
+            for f in SAMPLES_SCHEMA:  # columns the schema gained later (e.g. cluster): null, as in older runs
+                cols.setdefault(f.name, pa.nulls(n, f.type))
             pq.write_table(pa.table(cols, schema=SAMPLES_SCHEMA), folder / "samples.parquet")
             record = {"run_id": run_id, "status": "complete", "created_at": "2026-11-28T03:00:00+00:00",
                       "harness": {"version": "0.1.0", "git_sha": "abc1234"},

@@ -153,9 +153,9 @@ def _cell_from_run(run: RunInfo, stats: dict[str, Any] | None, half_width_limit:
             lo, hi = wilson_interval(stats["successes"], n, 0.95)
             method = "wilson"
         elif _finite(se):
-            from scipy import stats as st
+            from harness.stats.paired import t_ppf
 
-            q = float(st.t.ppf(0.975, n - 1))
+            q = t_ppf(0.975, n - 1)
             lo, hi, method = mean - q * se, mean + q * se, "t"
     if not _finite(se) and _finite(lo, hi):
         se = (hi - lo) / (2 * 1.959964)
@@ -168,7 +168,8 @@ def _cell_from_run(run: RunInfo, stats: dict[str, Any] | None, half_width_limit:
 def _pair_tests_from_stats(pairs: list[dict[str, Any]]) -> list[tuple[float, float, float, str]]:
     """(diff, stderr, p, test) for each pair's summary statistics, vectorised (thousands of pairs are common)."""
     import numpy as np
-    from scipy import stats as st
+
+    from harness.stats.paired import mcnemar_exact_pvalue, t_sf
 
     out = []
     if not pairs:
@@ -179,12 +180,12 @@ def _pair_tests_from_stats(pairs: list[dict[str, Any]]) -> list[tuple[float, flo
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(var / n)
         t = np.abs(d) / se
-        p_t = 2 * st.t.sf(t, np.maximum(n - 1, 1))
+        p_t = 2 * t_sf(t, np.maximum(n - 1, 1))
     b10 = np.array([p["b10"] for p in pairs], dtype=float)
     b01 = np.array([p["b01"] for p in pairs], dtype=float)
     disc = b10 + b01
     # Exact McNemar: two-sided binomial test of min(b10, b01) against Binomial(b10 + b01, 1/2).
-    p_mc = np.minimum(1.0, 2 * st.binom.cdf(np.minimum(b10, b01), disc, 0.5))
+    p_mc = mcnemar_exact_pvalue(b01, b10)
     for i, p in enumerate(pairs):
         if p["binary"]:
             out.append((float(d[i]), float(se[i]), float(p_mc[i]) if disc[i] > 0 else 1.0, "mcnemar-exact"))
@@ -200,13 +201,13 @@ def _pair_tests_from_stats(pairs: list[dict[str, Any]]) -> list[tuple[float, flo
 def _unpaired_test(a: Cell, b: Cell) -> tuple[float, float, float, str]:
     """z-test from two reported SEs: used only when a run has no per-sample data. It ignores the positive
     correlation of two models on the same questions, so it is conservative (more ties, never fewer)."""
-    from scipy import stats as st
+    from harness.stats.paired import normal_sf
 
     diff = b.mean - a.mean
     se = math.sqrt(a.stderr**2 + b.stderr**2) if _finite(a.stderr, b.stderr) else math.nan
     if not _finite(se) or se == 0:
         return diff, se, math.nan, "none"
-    return diff, se, float(2 * st.norm.sf(abs(diff) / se)), "unpaired-z"
+    return diff, se, float(2 * normal_sf(abs(diff) / se)), "unpaired-z"
 
 
 def _ranks(names: list[str], tests: list[PairTest], higher_is_better: bool = True) -> dict[str, tuple[int, int]]:
@@ -226,16 +227,8 @@ def _ranks(names: list[str], tests: list[PairTest], higher_is_better: bool = Tru
 def _holm_family(tests: list[PairTest], alpha: float) -> None:
     from harness.stats.paired import holm
 
-    import gc
-
     idx = [i for i, t in enumerate(tests) if _finite(t.p_value)]
-    # statsmodels' Holm ends with gc.collect(), which costs ~0.2 s per call with a big heap; frozen objects are
-    # skipped by the collector, so the call stays cheap without changing the result.
-    gc.freeze()
-    try:
-        adjusted = holm([tests[i].p_value for i in idx])
-    finally:
-        gc.unfreeze()
+    adjusted = holm([tests[i].p_value for i in idx])
     for i, p in zip(idx, adjusted):
         tests[i].p_adjusted = p
         tests[i].significant = p < alpha
@@ -416,7 +409,7 @@ def _aggregate(row_cells: dict[str, Cell], task_names: list[str], columns: list[
 
 def _aggregate_tests(rows: list[Row], task_names: list[str],
                      effects: dict[tuple[str, str, str], tuple[float, float]]) -> list[PairTest]:
-    from scipy import stats as st
+    from harness.stats.paired import normal_sf
 
     tests = []
     k = len(task_names)
@@ -430,7 +423,7 @@ def _aggregate_tests(rows: list[Row], task_names: list[str],
             diff = sum(p[0] for p in parts) / k  # type: ignore[index]
             se = math.sqrt(sum(p[1] ** 2 for p in parts)) / k  # type: ignore[index]
             if se > 0:
-                p_value = float(2 * st.norm.sf(abs(diff) / se))
+                p_value = float(2 * normal_sf(abs(diff) / se))
             else:
                 p_value = 1.0 if diff == 0 else 0.0
             tests.append(PairTest("aggregate", a.model, b.model, 0, diff, se, p_value, math.nan, "z (task diffs)",

@@ -72,8 +72,6 @@ def _aligned(a: Sequence[float], b: Sequence[float]) -> tuple[np.ndarray, np.nda
 def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float = 0.95,
                       clusters: Sequence[str] | None = None) -> PairedResult:
     """Paired t (scipy.stats.ttest_rel(b, a)), or a CR1 cluster-robust t with G-1 df on the differences."""
-    from scipy import stats
-
     x, y = _aligned(a, b)
     n = int(x.size)
     nan = float("nan")
@@ -88,8 +86,8 @@ def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float 
         g = len(set(map(str, clusters)))
         if g >= 2:
             se = clustered_stderr(d, clusters)
-            q = float(stats.t.ppf(0.5 + confidence / 2, g - 1))
-            p = float(2 * stats.t.sf(abs(diff) / se, g - 1)) if se > 0 else (1.0 if diff == 0 else 0.0)
+            q = t_ppf(0.5 + confidence / 2, g - 1)
+            p = float(2 * t_sf(abs(diff) / se, g - 1)) if se > 0 else (1.0 if diff == 0 else 0.0)
             return PairedResult(n, mean_a, mean_b, diff, se, diff - q * se, diff + q * se, p, "paired-cluster-CR1-t")
     if n < 2:
         return PairedResult(n, mean_a, mean_b, diff, nan, nan, nan, nan, "none")
@@ -97,9 +95,13 @@ def paired_difference(a: Sequence[float], b: Sequence[float], confidence: float 
     if se == 0.0:
         # All differences equal: no sampling variability to test against.
         return PairedResult(n, mean_a, mean_b, diff, 0.0, diff, diff, 1.0 if diff == 0 else 0.0, "paired-t")
-    res = stats.ttest_rel(y, x)
-    q = float(stats.t.ppf(0.5 + confidence / 2, n - 1))
-    return PairedResult(n, mean_a, mean_b, diff, se, diff - q * se, diff + q * se, float(res.pvalue), "paired-t")
+    # scipy.stats.ttest_rel's statistic, step for step (central second moment times n/(n-1), then sqrt(v/n)), so
+    # the p-value is the same number without importing scipy.stats (tests compare the two).
+    v = float(np.mean((d - diff) ** 2)) * (n / (n - 1))
+    t = diff / math.sqrt(v / n)
+    q = t_ppf(0.5 + confidence / 2, n - 1)
+    p = float(2 * t_sf(abs(t), n - 1))
+    return PairedResult(n, mean_a, mean_b, diff, se, diff - q * se, diff + q * se, p, "paired-t")
 
 
 def paired_bootstrap(a: Sequence[float], b: Sequence[float], n_resamples: int = 10000, seed: int = 0,
@@ -112,19 +114,14 @@ def paired_bootstrap(a: Sequence[float], b: Sequence[float], n_resamples: int = 
 
 def mcnemar_exact(a: Sequence[float], b: Sequence[float]) -> McNemarResult:
     """Exact McNemar test for binary scores, one sample per question (statsmodels, exact binomial on b01 vs b10)."""
-    from statsmodels.stats.contingency_tables import mcnemar
-
     x, y = _aligned(a, b)
     if not (np.isin(x, (0.0, 1.0)).all() and np.isin(y, (0.0, 1.0)).all()):
         raise ValueError("mcnemar_exact needs binary (0/1) scores; use paired_difference or permutation_test")
-    n11 = int(((x == 1) & (y == 1)).sum())
     n10 = int(((x == 1) & (y == 0)).sum())
     n01 = int(((x == 0) & (y == 1)).sum())
-    n00 = int(((x == 0) & (y == 0)).sum())
     if n01 + n10 == 0:
         return McNemarResult(b01=0, b10=0, p_value=1.0)
-    res = mcnemar([[n11, n10], [n01, n00]], exact=True)
-    return McNemarResult(b01=n01, b10=n10, p_value=float(res.pvalue))
+    return McNemarResult(b01=n01, b10=n10, p_value=float(mcnemar_exact_pvalue(n01, n10)))
 
 
 def permutation_test(a: Sequence[float], b: Sequence[float], n_resamples: int = 10000,
@@ -144,6 +141,64 @@ def permutation_test(a: Sequence[float], b: Sequence[float], n_resamples: int = 
                                  vectorized=True, n_resamples=n_resamples, alternative="two-sided",
                                  rng=np.random.default_rng(seed))
     return PermutationResult(n, float(d.mean()), float(min(1.0, res.pvalue)), n_resamples)
+
+
+# -- distribution functions without scipy.stats --------------------------------------------------------------------
+# Importing scipy.stats (or statsmodels, which imports it) costs about a second on these machines: half of a
+# leaderboard's run time. scipy.stats computes these through scipy.special ufuncs; calling the same ufuncs directly
+# gives the same numbers (tests/stats/test_paired.py checks them against scipy.stats/statsmodels on grids).
+
+
+def t_sf(t: Any, df: Any) -> Any:
+    """Student t survival function, = scipy.stats.t.sf(t, df) (which is scipy.special.stdtr(df, -t))."""
+    from scipy.special import stdtr
+
+    return stdtr(df, -np.asarray(t, dtype=float))
+
+
+def t_cdf(t: Any, df: Any) -> Any:
+    """Student t CDF, = scipy.stats.t.cdf(t, df)."""
+    from scipy.special import stdtr
+
+    return stdtr(df, np.asarray(t, dtype=float))
+
+
+def t_ppf(q: float, df: float) -> float:
+    """Student t quantile, = scipy.stats.t.ppf(q, df) for 0 < q < 1 (scipy.special.stdtrit)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, q))
+
+
+def normal_sf(z: Any) -> Any:
+    """Standard normal survival function, = scipy.stats.norm.sf(z) (scipy.special.ndtr(-z))."""
+    from scipy.special import ndtr
+
+    return ndtr(-np.asarray(z, dtype=float))
+
+
+def _binom_cdf_ufunc() -> Any:
+    # The Boost binomial CDF that scipy.stats.binom.cdf itself calls. It lives in a private module, so fall back to
+    # scipy.stats (same numbers, slower import) should a SciPy release move it. scipy.special.bdtr is not used: it
+    # differs from binom.cdf far in the tail (values near 1e-300).
+    try:
+        from scipy.special._ufuncs import _binom_cdf
+
+        return _binom_cdf
+    except ImportError:  # pragma: no cover - depends on the SciPy release
+        from scipy.stats import binom
+
+        return lambda k, n, p: binom.cdf(k, n, p)
+
+
+def mcnemar_exact_pvalue(b01: Any, b10: Any) -> Any:
+    """Two-sided exact McNemar p-value from the discordant counts (vectorised): min(1, 2·P(X <= min(b01, b10))) for
+    X ~ Binomial(b01 + b10, 1/2), as statsmodels' mcnemar(exact=True). 1.0 where there are no discordant pairs."""
+    lo = np.minimum(np.asarray(b01, dtype=float), np.asarray(b10, dtype=float))
+    n = np.asarray(b01, dtype=float) + np.asarray(b10, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.minimum(2 * _binom_cdf_ufunc()(np.floor(lo), n, 0.5), 1.0)
+    return np.where(n > 0, p, 1.0)
 
 
 def holm(pvalues: Sequence[float]) -> list[float]:
