@@ -120,9 +120,7 @@ def gate_statistic(a: Any, b: Any, clusters: list[str] | None = None, *, higher_
                    tolerance: float = 0.01, alpha: float = 0.05, power: float = 0.8) -> GateStatistic:
     """Paired difference of aligned per-question values, cluster-robust when `clusters` is given (CR1 with G-1
     df, stats.md §4.1), with the one-sided p-values of the gate's two hypotheses on the direction-aware gain."""
-    from scipy import stats as st
-
-    from harness.stats.paired import paired_difference
+    from harness.stats.paired import paired_difference, t_ppf
 
     res = paired_difference(a, b, clusters=clusters)
     n = res.n
@@ -132,7 +130,7 @@ def gate_statistic(a: Any, b: Any, clusters: list[str] | None = None, *, higher_
     units = g if g is not None else n
     df = max(units - 1, 1)
     se = res.stderr
-    q = float(st.t.ppf(1 - alpha, df)) if units >= 2 else math.nan
+    q = t_ppf(1 - alpha, df) if units >= 2 else math.nan
     ucb = res.diff + q * se if math.isfinite(se) else math.nan
     lcb = res.diff - q * se if math.isfinite(se) else math.nan
     sd_unit = se * math.sqrt(units) if math.isfinite(se) else math.nan
@@ -218,13 +216,13 @@ class GateReport:
 
 def _one_sided(diff: float, se: float, shift: float, df: int) -> float:
     """p-value of H0: Δ >= -shift against Δ < -shift (t with df degrees of freedom)."""
-    from scipy import stats as st
+    from harness.stats.paired import t_cdf
 
     if not math.isfinite(se):
         return math.nan
     if se == 0:
         return 0.0 if diff < -shift else 1.0
-    return float(st.t.cdf((diff + shift) / se, df))
+    return float(t_cdf((diff + shift) / se, df))
 
 
 def regress(baseline: str | Path, candidate: str | Path, settings: GateSettings | None = None) -> GateReport:
