@@ -10,6 +10,12 @@ process each (so peak RSS is that process's own):
   naive   the baseline: every samples.parquet read into memory with pyarrow (what "loading it all" costs)
 and prints seconds and peak RSS, and the ratios side by side (board vs naive memory; each size vs the smallest).
 Target: board < 5 s at 200 x 1,000, and board memory flat in the number of samples.
+
+    python benchmarks/bench_leaderboard.py --samples 1000 --baseline-src /tmp/old --repeat 5
+
+also times the board with another revision of the harness (a source tree, e.g. from
+`git archive <rev> | tar -x -C /tmp/old`, put first on PYTHONPATH), alternating the two in fresh processes on the
+same data, and prints both medians and their ratio.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,11 +100,14 @@ def child(mode: str, root: Path, out: Path) -> None:
     print(json.dumps({"seconds": time.perf_counter() - t0, "rows": len(board.rows), "pairs": len(board.pairs)}))
 
 
-def measure(mode: str, root: Path) -> tuple[float, float]:
-    """(seconds inside the child, peak RSS of the child in MiB)."""
+def measure(mode: str, root: Path, src: str | None = None) -> tuple[float, float]:
+    """(seconds inside the child, peak RSS of the child in MiB); `src`: a harness source tree to import instead."""
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory() as out:
         proc = subprocess.Popen([sys.executable, __file__, "--child", mode, str(root), out], stdout=subprocess.PIPE,
-                                text=True)
+                                text=True, env=env)
         stdout = proc.stdout.read() if proc.stdout else ""
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -111,6 +121,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--samples", type=str, default="100,1000,5000")
     ap.add_argument("--child", nargs=3, metavar=("MODE", "ROOT", "OUT"))
+    ap.add_argument("--baseline-src", help="a harness source tree (another revision) to time side by side")
+    ap.add_argument("--repeat", type=int, default=1, help="board timings per size (median reported)")
     args = ap.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]), Path(args.child[2]))
@@ -126,10 +138,21 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             write_results(root, n)
-            board = measure("board", root)
+            boards, baselines = [], []
+            for _ in range(max(1, args.repeat)):  # alternate the two so load changes hit both alike
+                boards.append(measure("board", root))
+                if args.baseline_src:
+                    baselines.append(measure("board", root, args.baseline_src))
+            board = (statistics.median(b[0] for b in boards), statistics.median(b[1] for b in boards))
             full = measure("full", root)
             naive = measure("naive", root)
         results.append((n, board, full, naive))
+        if baselines:
+            base_s = statistics.median(b[0] for b in baselines)
+            print(f"{'':>11} baseline board ({args.baseline_src}): {base_s:.2f} s, "
+                  f"{statistics.median(b[1] for b in baselines):.0f} MiB; this tree {board[0]:.2f} s "
+                  f"({base_s / board[0]:.2f}x faster); all runs: this {[round(b[0], 2) for b in boards]}, "
+                  f"baseline {[round(b[0], 2) for b in baselines]}")
         base = base or board
         print(f"{n:>11} {n * N_MODELS * N_TASKS:>9} | {board[0]:>7.2f} {board[1]:>9.0f} | {full[0]:>6.2f} "
               f"{full[1]:>8.0f} | {naive[0]:>7.2f} {naive[1]:>9.0f} | {board[1] / naive[1]:>15.2f}")
