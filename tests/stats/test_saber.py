@@ -177,3 +177,22 @@ def test_uneven_budgets_use_per_query_anchor() -> None:
     assert f.rows[0].estimate == pytest.approx(1 - np.mean((k == 0) * (n / 1000) ** f.fit.alpha))
     assert abs(f.rows[0].others["anchored_exact"] - est.model_asr([1000], 0.3, 5.0)[0]) < 0.1
     assert d.even_budget is False
+
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_zero_inflated_fit_reports_parameters_consistent_with_its_loglik(seed: int) -> None:
+    from harness.stats.saber.data import query_counts
+    from harness.stats.saber.fit import _zi_loglik, fit_beta_binomial, fit_zero_inflated
+
+    rng = np.random.default_rng(seed)
+    p = rng.beta(0.3 + seed, 5.0, size=300)
+    data = query_counts(rng.binomial(50, p), 50)
+    bb = fit_beta_binomial(data)
+    zi = fit_zero_inflated(data, bb)
+    assert zi.loglik >= bb.loglik - 1e-9
+    if zi.pi == 0.0:
+        assert (zi.alpha, zi.beta, zi.loglik, zi.lr_stat) == (bb.alpha, bb.beta, bb.loglik, 0.0)
+    else:
+        x = np.array([np.log(zi.pi / (1 - zi.pi)), np.log(zi.alpha), np.log(zi.beta)])
+        assert _zi_loglik(x, data) == pytest.approx(zi.loglik, rel=1e-9)

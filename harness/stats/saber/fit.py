@@ -247,8 +247,10 @@ def fit_zero_inflated(data: QueryCounts, bb: BetaBinomialFit) -> ZeroInflatedFit
                 best = res
     assert best is not None
     ll = -float(best.fun) * W
-    if ll < bb.loglik:  # pi -> 0 recovers the Beta-binomial exactly
-        ll = bb.loglik
+    if ll < bb.loglik:
+        # The optimiser ended below the nested model; pi = 0 with the Beta-binomial's (alpha, beta) is the better
+        # point of the zero-inflated family, so report that point, not the worse one's parameters.
+        return ZeroInflatedFit(0.0, bb.alpha, bb.beta, float(bb.loglik), 0.0, 1.0, True)
     lr = max(0.0, 2.0 * (ll - bb.loglik))
     pi = float(1.0 / (1.0 + np.exp(-best.x[0])))
     return ZeroInflatedFit(pi, float(np.exp(best.x[1])), float(np.exp(best.x[2])), float(ll), float(lr),
