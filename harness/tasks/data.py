@@ -43,18 +43,23 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
                         return list(value)
                 raise UserError(f"{path}: a .json data file must hold a list of rows")
             return list(data)
-        rows = []
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as e:
-                    raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
-        return rows
+        return parse_jsonl(text, path)
     except UserError:
         raise
     except Exception as e:  # pyarrow / decoding errors on a user's file: one line, not a traceback
         raise UserError(f"cannot read {path}: {e}") from None
+
+
+def parse_jsonl(text: str, path: Path, hint: str = "") -> list[dict[str, Any]]:
+    """JSON Lines text -> rows; a bad line is one UserError naming the file and line (plus `hint`)."""
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg}){hint}") from None
+    return rows
 
 
 def load_task_rows(task: Task, data: str | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +24,9 @@ PREFIX = "BFCL_v4_"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg}); BFCL files are JSON Lines") from None
-    return rows
+    from harness.tasks.data import parse_jsonl
+
+    return parse_jsonl(path.read_text(encoding="utf-8"), path, "; BFCL files are JSON Lines")
 
 
 def package_data_dir() -> Path:
